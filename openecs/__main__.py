@@ -1,0 +1,3 @@
+from openecs.cli import main
+
+main()

@@ -1,0 +1,67 @@
+"""Builds the ASGI application: both vendor faces and OpenECS's own admin API on one port."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from openecs.config import Settings
+from openecs.faces.aliyun.protocol import AliyunFace
+from openecs.faces.huawei.protocol import HUAWEI_PREFIXES, HuaweiFace, not_found_response
+from openecs.runtime import Runtime, save_clock_offset
+
+
+def build_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
+    """The whole server. ``runtime`` is created from ``settings`` unless given (tests)."""
+    rt = runtime or Runtime(settings)
+    aliyun = AliyunFace(rt)
+    huawei = HuaweiFace(rt)
+
+    async def health(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "store": rt.db.dialect})
+
+    async def clock(request: Request) -> JSONResponse:
+        """Read the engine clock, or step it / change its speed (for tests and demos)."""
+        if request.method == "POST":
+            body = await request.json() if await request.body() else {}
+            try:
+                if "speed" in body:
+                    rt.clock.set_speed(float(body["speed"]))
+                if "advance" in body:
+                    rt.clock.advance(float(body["advance"]))
+            except (TypeError, ValueError) as exc:
+                return JSONResponse({"error": str(exc)}, status_code=400)
+            with rt.db.write() as conn:
+                save_clock_offset(conn, rt.clock.offset())
+        return JSONResponse({"now": rt.clock.now(), "speed": rt.clock.speed})
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette):  # noqa: ANN202
+        yield
+        if runtime is None:
+            rt.close()
+
+    routes = [
+        Route("/_openecs/health", health, methods=["GET"]),
+        Route("/_openecs/clock", clock, methods=["GET", "POST"]),
+        Route("/", aliyun.endpoint, methods=["GET", "POST"]),
+        *huawei.routes(),
+    ]
+    async def no_route(request: Request, exc: HTTPException):  # noqa: ANN202
+        """A path or method no operation serves, answered in the wire's own words."""
+        if request.url.path.startswith(HUAWEI_PREFIXES):
+            return not_found_response()
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={404: no_route, 405: no_route},
+    )
+    app.state.runtime = rt
+    return app

@@ -1,0 +1,1 @@
+"""The cloud-neutral core: model, invariants and domain errors. It knows no HTTP and no vendor's spelling."""

@@ -1,0 +1,66 @@
+"""Scheduling durable tasks, and the registry of what each kind of task does.
+
+A task is a row in ``tasks``: a kind, a JSON payload and a due time in the
+engine clock's (virtual) seconds. It is written in the same transaction as
+the state change that needs it, so a committed change always has its
+follow-up on disk, and a refused request leaves none behind. Handlers run in
+their own transaction together with marking the task done: the effect and
+the bookkeeping commit or roll back as one.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection, insert
+
+from openecs.store.tables import tasks
+
+TaskHandler = Callable[["TaskContext", dict[str, Any]], None]
+
+_HANDLERS: dict[str, TaskHandler] = {}
+
+
+class TaskContext:
+    """What a handler gets besides its payload: the transaction, the clock's now, a scheduler."""
+
+    def __init__(self, conn: Connection, now: float) -> None:
+        self.conn = conn
+        self.now = now
+
+    def schedule(self, kind: str, payload: dict[str, Any], delay: float = 0.0) -> int:
+        """Schedule a follow-up task ``delay`` virtual seconds after this one ran."""
+        return schedule(self.conn, kind, payload, self.now + delay)
+
+
+def handler(kind: str) -> Callable[[TaskHandler], TaskHandler]:
+    """Register the function that runs tasks of ``kind``."""
+
+    def register(fn: TaskHandler) -> TaskHandler:
+        if kind in _HANDLERS and _HANDLERS[kind] is not fn:
+            raise ValueError(f"task kind {kind!r} registered twice")
+        _HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+def get_handler(kind: str) -> TaskHandler | None:
+    return _HANDLERS.get(kind)
+
+
+def schedule(conn: Connection, kind: str, payload: dict[str, Any], due_at: float) -> int:
+    """Add a task due at virtual time ``due_at`` inside the caller's transaction."""
+    return conn.execute(
+        insert(tasks).values(
+            kind=kind,
+            payload=json.dumps(payload, separators=(",", ":")),
+            due_at=due_at,
+            status="pending",
+            attempts=0,
+            created_at=time.time(),
+        )
+    ).inserted_primary_key[0]

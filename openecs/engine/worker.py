@@ -1,0 +1,115 @@
+"""The worker every server process runs: it claims due tasks and runs their handlers.
+
+Claims are safe with many processes on one PostgreSQL store: a task is taken
+with ``FOR UPDATE SKIP LOCKED`` and run in the same transaction that marks it
+done, so two workers never run the same task and a worker that dies mid-task
+leaves it pending for the next one. On SQLite the single write lock gives the
+same guarantee. A task that ran is deleted with its effect; a failing handler is retried with back-off, then marked
+``failed`` with its error, never retried forever.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import traceback
+
+from sqlalchemy import delete, select, update
+
+from openecs.core.clock import Clock
+from openecs.engine.tasks import TaskContext, get_handler
+from openecs.store.db import Database
+from openecs.store.tables import tasks
+
+log = logging.getLogger("openecs.engine")
+
+MAX_ATTEMPTS = 5
+BATCH = 64
+
+
+class Worker:
+    def __init__(self, db: Database, clock: Clock, *, poll_interval: float = 0.05) -> None:
+        self.db = db
+        self.clock = clock
+        self.poll_interval = poll_interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        clock.on_change(self.wake)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="openecs-engine", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def wake(self) -> None:
+        """Look for due tasks now rather than at the next poll."""
+        self._wake.set()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                ran = self.run_due()
+            except Exception:  # a broken store must not kill the engine thread
+                log.exception("engine pass failed")
+                ran = 0
+            if ran:
+                continue
+            self._wake.wait(self.poll_interval)
+            self._wake.clear()
+
+    def run_due(self, limit: int = BATCH) -> int:
+        """Run up to ``limit`` due tasks, each in its own transaction; returns how many ran."""
+        ran = 0
+        while ran < limit and not self._stop.is_set():
+            if not self._run_one():
+                break
+            ran += 1
+        return ran
+
+    def _run_one(self) -> bool:
+        now = self.clock.now()
+        with self.db.write() as conn:
+            query = (
+                select(tasks)
+                .where(tasks.c.status == "pending")
+                .where(tasks.c.due_at <= now)
+                .order_by(tasks.c.due_at, tasks.c.id)
+                .limit(1)
+            )
+            if not self.db.is_sqlite:
+                query = query.with_for_update(skip_locked=True)
+            row = conn.execute(query).first()
+            if row is None:
+                return False
+            fn = get_handler(row.kind)
+            try:
+                if fn is None:
+                    raise LookupError(f"no handler for task kind {row.kind!r}")
+                with conn.begin_nested():
+                    fn(TaskContext(conn, now), json.loads(row.payload))
+            except Exception:
+                attempts = row.attempts + 1
+                failed = attempts >= MAX_ATTEMPTS or fn is None
+                log.warning("task %s (%s) failed, attempt %d", row.id, row.kind, attempts)
+                conn.execute(
+                    update(tasks)
+                    .where(tasks.c.id == row.id)
+                    .values(
+                        attempts=attempts,
+                        last_error=traceback.format_exc(limit=5),
+                        status="failed" if failed else "pending",
+                        due_at=row.due_at if failed else now + 2**attempts * 0.1,
+                        finished_at=time.time() if failed else None,
+                    )
+                )
+                return True
+            conn.execute(delete(tasks).where(tasks.c.id == row.id))
+            return True

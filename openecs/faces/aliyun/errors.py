@@ -1,0 +1,97 @@
+"""Alibaba error codes: the defaults of the parameter checker, the signature and
+protocol errors, and the mapping of core domain errors to vendor codes.
+
+Codes and messages are the public ones of the Alibaba Cloud API gateway and
+of ECS/VPC; each is written here once.
+"""
+
+from __future__ import annotations
+
+from openecs.core.errors import Conflict, DomainError, Invalid, NotFound, QuotaExceeded
+from openecs.faces.errors import VendorError
+from openecs.faces.params import ErrorDefaults, ErrorSpec
+
+PARAM_DEFAULTS = ErrorDefaults(
+    missing=ErrorSpec(
+        "MissingParameter",
+        'The input parameter "{name}" that is mandatory for processing this request is not supplied.',
+    ),
+    invalid=ErrorSpec("InvalidParameter", 'The specified parameter "{name}" is not valid.'),
+    unsupported=ErrorSpec(
+        "UnsupportedParameter", 'The parameter "{name}" is not supported by OpenECS: {reason}.'
+    ),
+)
+
+# -- protocol and signature errors
+INVALID_ACTION = ErrorSpec(
+    "InvalidAction.NotFound", "Specified api is not found, please check your url and method.", 404
+)
+INVALID_VERSION = ErrorSpec("InvalidVersion", "Specified parameter Version is not valid.", 400)
+INVALID_PRODUCT = ErrorSpec("InvalidProduct.NotFound", "Cannot find product according to your domain.", 404)
+MISSING_AUTH = ErrorSpec(
+    "MissingParameter",
+    'The input parameter "{name}" that is mandatory for processing this request is not supplied.',
+)
+ACCESS_KEY_NOT_FOUND = ErrorSpec("InvalidAccessKeyId.NotFound", "Specified access key is not found.", 404)
+SIGNATURE_MISMATCH = ErrorSpec(
+    "SignatureDoesNotMatch",
+    "Specified signature does not match our calculation. server string to sign is:{value}",
+)
+INCOMPLETE_SIGNATURE = ErrorSpec(
+    "IncompleteSignature", "The request signature does not conform to Aliyun standards. {value}"
+)
+CONTENT_SHA_MISMATCH = ErrorSpec(
+    "IncompleteSignature",
+    "The request signature does not conform to Aliyun standards. x-acs-content-sha256 does not match the body.",
+)
+UNSUPPORTED_SIGNATURE = ErrorSpec(
+    "InvalidSignatureMethod", "Specified signature method is not supported: {value}."
+)
+TIMESTAMP_EXPIRED = ErrorSpec(
+    "InvalidTimeStamp.Expired",
+    "Specified time stamp or date value is expired. The time is {value}; the server time is {now}.",
+)
+TIMESTAMP_FORMAT = ErrorSpec(
+    "InvalidTimeStamp.Format", "Specified time stamp or date value is not well formatted."
+)
+NONCE_USED = ErrorSpec("SignatureNonceUsed", "Specified signature nonce was used already.")
+INTERNAL_ERROR = ErrorSpec(
+    "InternalError", "The request processing has failed due to some unknown error.", 500
+)
+DRY_RUN = ErrorSpec(
+    "DryRunOperation", "Request validation has been passed with DryRun flag set."
+)
+
+# -- domain errors: core reason -> vendor error. Messages may use the error's details.
+DOMAIN_ERRORS: dict[str, ErrorSpec] = {
+    "region.not_found": ErrorSpec(
+        "InvalidRegionId.NotFound", "The specified RegionId does not exist.", 404
+    ),
+    "zone.not_found": ErrorSpec("InvalidZoneId.NotFound", "The specified zone does not exist.", 404),
+}
+
+_FALLBACK_STATUS: list[tuple[type[DomainError], int, str]] = [
+    (NotFound, 404, "InvalidParameter.NotFound"),
+    (QuotaExceeded, 400, "QuotaExceeded"),
+    (Conflict, 403, "IncorrectStatus"),
+    (Invalid, 400, "InvalidParameter"),
+]
+
+
+def from_domain(err: DomainError) -> VendorError:
+    """The vendor error for a core refusal (a reason without a mapping keeps its own message)."""
+    spec = DOMAIN_ERRORS.get(err.reason)
+    if spec is not None:
+        try:
+            message = spec.message.format(**err.details)
+        except (KeyError, IndexError):
+            message = spec.message
+        return VendorError(spec.status, spec.code, message)
+    for cls, status, code in _FALLBACK_STATUS:
+        if isinstance(err, cls):
+            return VendorError(status, code, err.message)
+    return VendorError(400, "InvalidParameter", err.message)
+
+
+def vendor(spec: ErrorSpec, **fmt: object) -> VendorError:
+    return VendorError(spec.status, spec.code, spec.message.format(**fmt))

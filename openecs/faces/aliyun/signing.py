@@ -1,0 +1,72 @@
+"""Verifying Alibaba Cloud request signatures: ACS3-HMAC-SHA256 and RPC HMAC-SHA1.
+
+Recipes from docs/wire-protocols.md section 5 (measured against the official
+SDKs). Both functions only compute; the protocol module decides what a
+mismatch answers.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Iterable, Mapping
+from urllib.parse import quote
+
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+
+
+def pct(value: str) -> str:
+    """RFC 3986 percent-encoding of UTF-8; only A-Z a-z 0-9 - _ . ~ stay as they are."""
+    return quote(value, safe="-_.~")
+
+
+def parse_acs3_authorization(header: str) -> dict[str, str] | None:
+    """``ACS3-HMAC-SHA256 Credential=..,SignedHeaders=..,Signature=..`` as a dict, or None."""
+    scheme, _, rest = header.partition(" ")
+    if scheme != "ACS3-HMAC-SHA256" or not rest:
+        return None
+    parts: dict[str, str] = {}
+    for item in rest.split(","):
+        key, sep, value = item.strip().partition("=")
+        if not sep:
+            return None
+        parts[key] = value
+    if not {"Credential", "SignedHeaders", "Signature"} <= parts.keys():
+        return None
+    return parts
+
+
+def acs3_string_to_sign(
+    method: str,
+    path: str,
+    query: Iterable[tuple[str, str]],
+    headers: Mapping[str, str],
+    signed_headers: str,
+    payload_hash: str,
+) -> str:
+    canonical_query = "&".join(f"{pct(k)}={pct(v)}" for k, v in sorted(query))
+    names = signed_headers.split(";")
+    canonical_headers = "".join(f"{n}:{headers.get(n, '').strip()}\n" for n in names)
+    canonical_request = "\n".join(
+        [method, path, canonical_query, canonical_headers, signed_headers, payload_hash]
+    )
+    return "ACS3-HMAC-SHA256\n" + hashlib.sha256(canonical_request.encode()).hexdigest()
+
+
+def acs3_signature(secret: str, string_to_sign: str) -> str:
+    return hmac.new(secret.encode(), string_to_sign.encode(), hashlib.sha256).hexdigest()
+
+
+def rpc_string_to_sign(method: str, params: Iterable[tuple[str, str]]) -> str:
+    canonical = "&".join(f"{pct(k)}={pct(v)}" for k, v in sorted(params) if k != "Signature")
+    return f"{method}&{pct('/')}&{pct(canonical)}"
+
+
+def rpc_signature(secret: str, string_to_sign: str) -> str:
+    digest = hmac.new((secret + "&").encode(), string_to_sign.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+def constant_time_equal(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())

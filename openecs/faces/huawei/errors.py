@@ -1,0 +1,109 @@
+"""Huawei error codes and shapes: API gateway refusals, each service's parameter
+error, and the mapping of core domain errors to vendor codes.
+
+Each Huawei service words its errors in its own shape; the gateway (APIG)
+in another. The shapes and codes are written here once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from openecs.core.errors import Conflict, DomainError, Invalid, NotFound, QuotaExceeded
+from openecs.faces.errors import VendorError
+from openecs.faces.params import ErrorDefaults, ErrorSpec
+
+
+def ecs_shape(code: str, message: str, request_id: str) -> dict[str, Any]:
+    """ECS, EVS and IMS: ``{"error": {"code", "message"}}``."""
+    return {"error": {"code": code, "message": message}}
+
+
+def gateway_shape(code: str, message: str, request_id: str) -> dict[str, Any]:
+    """API gateway, IAM and the VPC v3 API: ``{"error_code", "error_msg", "request_id"}``."""
+    return {"error_msg": message, "error_code": code, "request_id": request_id}
+
+
+def vpc_v1_shape(code: str, message: str, request_id: str) -> dict[str, Any]:
+    """VPC v1: ``{"code", "message"}``."""
+    return {"code": code, "message": message}
+
+
+Shape = Callable[[str, str, str], dict[str, Any]]
+
+# -- the gateway's own refusals (authentication, routing)
+API_NOT_FOUND = ErrorSpec(
+    "APIGW.0101", "The API does not exist or has not been published in the environment", 404
+)
+AUTH_MISSING = ErrorSpec(
+    "APIGW.0301", "Incorrect IAM authentication information: Authorization not found", 401
+)
+AUTH_MALFORMED = ErrorSpec(
+    "APIGW.0301", "Incorrect IAM authentication information: Authorization is malformed", 401
+)
+AK_NOT_FOUND = ErrorSpec(
+    "APIGW.0301",
+    "Incorrect IAM authentication information: Get secretKey failed,ak:{value},err:ak not exist",
+    401,
+)
+SIGNATURE_MISMATCH = ErrorSpec(
+    "APIGW.0301", "Incorrect IAM authentication information: verify aksk signature fail", 401
+)
+DATE_INVALID = ErrorSpec(
+    "APIGW.0301",
+    "Incorrect IAM authentication information: x-sdk-date {value} is missing, malformed or "
+    "more than 15 minutes away from the server time",
+    401,
+)
+PROJECT_MISMATCH = ErrorSpec(
+    "APIGW.0301",
+    "Incorrect IAM authentication information: project {value} does not belong to the caller",
+    401,
+)
+INTERNAL_ERROR = ErrorSpec("APIGW.0201", "Internal server error", 500)
+
+
+def param_defaults(code: str) -> ErrorDefaults:
+    """A service's parameter errors: every failure answers its one generic code, worded."""
+    return ErrorDefaults(
+        missing=ErrorSpec(code, "Request parameter error. Parameter {name} is required."),
+        invalid=ErrorSpec(code, "Request parameter error. Parameter {name} is invalid."),
+        unsupported=ErrorSpec(code, "Request parameter error. Parameter {name} is not supported by OpenECS: {reason}."),
+    )
+
+
+ECS_PARAMS = param_defaults("Ecs.0005")
+IMS_PARAMS = param_defaults("IMG.0001")
+VPC_PARAMS = param_defaults("VPC.0002")
+IAM_PARAMS = param_defaults("IAM.0007")
+
+# -- domain errors: core reason -> vendor error, per service ("*" applies to all)
+DOMAIN_ERRORS: dict[str, dict[str, ErrorSpec]] = {
+    "*": {},
+}
+
+_FALLBACK: list[tuple[type[DomainError], int, str]] = [
+    (NotFound, 404, "Common.0404"),
+    (QuotaExceeded, 400, "Common.0400"),
+    (Conflict, 409, "Common.0409"),
+    (Invalid, 400, "Common.0400"),
+]
+
+
+def from_domain(err: DomainError, service: str, param_code: str) -> VendorError:
+    spec = DOMAIN_ERRORS.get(service, {}).get(err.reason) or DOMAIN_ERRORS["*"].get(err.reason)
+    if spec is not None:
+        try:
+            message = spec.message.format(**err.details)
+        except (KeyError, IndexError):
+            message = spec.message
+        return VendorError(spec.status, spec.code, message)
+    for cls, status, _ in _FALLBACK:
+        if isinstance(err, cls):
+            return VendorError(status, param_code, err.message)
+    return VendorError(400, param_code, err.message)
+
+
+def vendor(spec: ErrorSpec, **fmt: object) -> VendorError:
+    return VendorError(spec.status, spec.code, spec.message.format(**fmt))

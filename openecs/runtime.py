@@ -1,0 +1,102 @@
+"""The services one server process shares across requests: store, clock, engine, caches.
+
+Faces reach the core and the store through a :class:`Runtime`; nothing here
+knows a vendor.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from openecs.config import Settings
+from openecs.core import accounts
+from openecs.core.accounts import Account, BootstrapCredentials
+from openecs.core.clock import Clock
+from openecs.engine.worker import Worker
+from openecs.store import migrate
+from openecs.store.db import Database
+from openecs.store.tables import settings as settings_table
+from openecs.store.tables import signature_nonces
+
+_ACCOUNT_TTL = 10.0  # seconds a verified access key stays cached
+
+
+class Runtime:
+    def __init__(self, settings: Settings, *, start_engine: bool = True) -> None:
+        self.settings = settings
+        self.db = Database(settings.store_url)
+        migrate.upgrade(self.db)
+        with self.db.write() as conn:
+            self.bootstrap = accounts.ensure_bootstrap(conn, BootstrapCredentials.from_environment())
+            offset = load_clock_offset(conn)
+        self.clock = Clock(speed=settings.clock_speed, offset=offset)
+        self.worker = Worker(self.db, self.clock)
+        self._accounts: dict[str, tuple[float, Account]] = {}
+        self._accounts_lock = threading.Lock()
+        self._last_nonce_sweep = 0.0
+        if start_engine:
+            self.worker.start()
+
+    def close(self) -> None:
+        self.worker.stop()
+        with self.db.write() as conn:
+            save_clock_offset(conn, self.clock.offset())
+        self.db.dispose()
+
+    # -- accounts
+    def account_by_access_key(self, access_key_id: str) -> Account | None:
+        """The account of an access key; unknown keys are looked up afresh every time."""
+        now = time.monotonic()
+        hit = self._accounts.get(access_key_id)
+        if hit is not None and now - hit[0] < _ACCOUNT_TTL:
+            return hit[1]
+        with self.db.read() as conn:
+            account = accounts.find_by_access_key(conn, access_key_id)
+        if account is not None:
+            with self._accounts_lock:
+                self._accounts[access_key_id] = (now, account)
+        return account
+
+    # -- signature nonces
+    def claim_nonce(self, nonce: str) -> bool:
+        """Record a signature nonce; False if it was already used within the window."""
+        now = time.time()
+        window = self.settings.signature_window_seconds
+        try:
+            with self.db.write() as conn:
+                if now - self._last_nonce_sweep > 60:
+                    self._last_nonce_sweep = now
+                    conn.execute(delete(signature_nonces).where(signature_nonces.c.expires_at < now))
+                row = conn.execute(
+                    select(signature_nonces.c.expires_at).where(signature_nonces.c.nonce == nonce)
+                ).first()
+                if row is not None:
+                    if row.expires_at >= now:
+                        return False
+                    conn.execute(delete(signature_nonces).where(signature_nonces.c.nonce == nonce))
+                conn.execute(insert(signature_nonces).values(nonce=nonce, expires_at=now + window))
+        except IntegrityError:  # a concurrent request claimed it first
+            return False
+        return True
+
+
+def load_clock_offset(conn) -> float:  # noqa: ANN001
+    row = conn.execute(select(settings_table.c.value).where(settings_table.c.key == "clock")).first()
+    if row is None:
+        return 0.0
+    return max(0.0, float(json.loads(row.value).get("offset", 0.0)))
+
+
+def save_clock_offset(conn, offset: float) -> None:  # noqa: ANN001
+    value = json.dumps({"offset": offset})
+    if conn.execute(select(settings_table.c.key).where(settings_table.c.key == "clock")).first():
+        conn.execute(
+            settings_table.update().where(settings_table.c.key == "clock").values(value=value)
+        )
+    else:
+        conn.execute(insert(settings_table).values(key="clock", value=value))

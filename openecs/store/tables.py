@@ -1,0 +1,75 @@
+"""Every table of OpenECS, as SQLAlchemy Core metadata.
+
+The schema itself is created and changed only by the Alembic migrations in
+``migrations/versions``; this module describes it for queries. A test checks
+that the two agree.
+"""
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("access_key_id", String(64), nullable=False, unique=True),
+    Column("access_key_secret", String(128), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+# One Huawei project per account and Huawei region: the id in every Huawei path.
+huawei_projects = Table(
+    "huawei_projects",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("region", String(32), nullable=False),
+    UniqueConstraint("account_id", "region", name="uq_huawei_projects_account_region"),
+)
+
+# Alibaba SignatureNonce values seen within their validity window (15 minutes).
+signature_nonces = Table(
+    "signature_nonces",
+    metadata,
+    Column("nonce", String(128), primary_key=True),
+    Column("expires_at", Float, nullable=False),
+    Index("ix_signature_nonces_expires_at", "expires_at"),
+)
+
+# The durable task engine's queue: one row per timed transition still to run.
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("kind", String(64), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("due_at", Float, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("created_at", Float, nullable=False),
+    Column("finished_at", Float),
+    Index("ix_tasks_status_due_at", "status", "due_at"),
+)
+
+# Small named values the server keeps between starts (the engine clock's offset).
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
