@@ -89,7 +89,7 @@ def _open_store(data_dir: Path | None, database_url: str | None):  # noqa: ANN20
     db = Database(_settings(data_dir, database_url).store_url, pool_size=1)
     migrate.upgrade(db)
     with db.write() as conn:
-        ensure_bootstrap(conn, BootstrapCredentials.from_environment())
+        ensure_bootstrap(conn, BootstrapCredentials.from_environment(), update_existing=False)
     return db
 
 

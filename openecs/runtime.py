@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from openecs.config import Settings
 from openecs.core import accounts
+from openecs.core import network as _network  # noqa: F401  (registers its engine handlers)
 from openecs.core.accounts import Account, BootstrapCredentials
 from openecs.core.clock import Clock
 from openecs.engine.worker import Worker

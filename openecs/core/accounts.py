@@ -68,9 +68,18 @@ def _derived_project_id(access_key_id: str, region: str) -> str:
     return uuid.uuid5(_PROJECT_NAMESPACE, f"{access_key_id}/{region}").hex
 
 
-def ensure_bootstrap(conn: Connection, creds: BootstrapCredentials) -> Account:
-    """Create the bootstrap account, or bring its keys in line with ``creds``."""
+def ensure_bootstrap(
+    conn: Connection, creds: BootstrapCredentials, *, update_existing: bool = True
+) -> Account:
+    """Create the bootstrap account, or bring its keys in line with ``creds``.
+
+    The server updates an existing bootstrap account (its environment is the
+    source of truth); the ``accounts`` commands only create it when missing,
+    so that running them never changes the keys a live server answers to.
+    """
     row = conn.execute(select(accounts).where(accounts.c.name == BOOTSTRAP_NAME)).first()
+    if row is not None and not update_existing:
+        return get_account(conn, row.id)
     if row is None:
         account_id = conn.execute(
             insert(accounts).values(

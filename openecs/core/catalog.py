@@ -70,3 +70,75 @@ def aliyun() -> CloudCatalog:
 @cache
 def huawei() -> CloudCatalog:
     return CloudCatalog("huawei")
+
+
+# -- Huawei flavors and public images ---------------------------------------
+#
+# ``huawei/flavors.json`` holds each flavor in ListFlavors' shape plus
+# ``availability``: region -> {zone: status}, where a status is the vendor's
+# ``cond:operation:az`` word (normal, sellout, abandon, obt, promotion). A
+# flavor absent from a region's map is not sold there. ``huawei/images.json``
+# holds the public (gold) images in IMS' shape, the same in every region.
+
+HUAWEI_ORDERABLE = frozenset({"normal", "obt", "promotion"})
+
+
+def huawei_flavors(region_id: str) -> list[dict[str, Any]]:
+    """The flavor records sold in a Huawei region, sorted by id (do not mutate)."""
+    return [f for f in _huawei_flavors_sorted() if region_id in f["availability"]]
+
+
+def huawei_flavor(region_id: str, flavor_id: str) -> dict[str, Any] | None:
+    """One flavor record sold in ``region_id``, or None."""
+    flavor = _huawei_flavor_index().get(flavor_id)
+    return flavor if flavor is not None and region_id in flavor["availability"] else None
+
+
+def huawei_flavor_zone_status(flavor: dict[str, Any], region_id: str, zone_id: str) -> str:
+    """The flavor's status in one zone: normal, sellout, abandon... (abandon when not listed)."""
+    return flavor["availability"].get(region_id, {}).get(zone_id, "abandon")
+
+
+def huawei_flavor_orderable(flavor: dict[str, Any], region_id: str, zone_id: str) -> bool:
+    """Whether a server of this flavor can be created in the zone now."""
+    return huawei_flavor_zone_status(flavor, region_id, zone_id) in HUAWEI_ORDERABLE
+
+
+def huawei_flavor_is_arm(flavor: dict[str, Any]) -> bool:
+    return flavor["os_extra_specs"].get("ecs:instance_architecture") == "arm64"
+
+
+def huawei_images(region_id: str) -> list[dict[str, Any]]:
+    """The public images of a Huawei region (the same catalog in every region; do not mutate)."""
+    return load("huawei", "images") if huawei().region(region_id) is not None else []
+
+
+def huawei_image(region_id: str, image_id: str) -> dict[str, Any] | None:
+    image = _huawei_image_index().get(image_id)
+    return image if image is not None and huawei().region(region_id) is not None else None
+
+
+def huawei_image_is_arm(image: dict[str, Any]) -> bool:
+    return image.get("__support_arm") == "true"
+
+
+def huawei_image_fits_flavor(image: dict[str, Any], flavor: dict[str, Any]) -> bool:
+    """An image boots on a flavor when their CPU architectures match and the RAM suffices."""
+    return huawei_image_is_arm(image) == huawei_flavor_is_arm(flavor) and image.get(
+        "min_ram", 0
+    ) <= flavor["ram"]
+
+
+@cache
+def _huawei_flavors_sorted() -> list[dict[str, Any]]:
+    return sorted(load("huawei", "flavors"), key=lambda f: f["id"])
+
+
+@cache
+def _huawei_flavor_index() -> dict[str, dict[str, Any]]:
+    return {f["id"]: f for f in load("huawei", "flavors")}
+
+
+@cache
+def _huawei_image_index() -> dict[str, dict[str, Any]]:
+    return {i["id"]: i for i in load("huawei", "images")}

@@ -73,3 +73,57 @@ settings = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+# -- the network substrate (migration 0002) ---------------------------------------------
+# Rows of both clouds share these tables; ``cloud`` says whose ("aliyun" or "huawei"),
+# ``extra`` keeps vendor-only attributes as JSON so the core needs no vendor columns.
+
+vpcs = Table(
+    "vpcs",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("cloud", String(16), nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("description", String(1024), nullable=False),
+    Column("cidr_block", String(64), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("is_default", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("extra", Text, nullable=False),
+    Index("ix_vpcs_owner", "account_id", "cloud", "region"),
+)
+
+# A vSwitch (Alibaba) or subnet (Huawei): a CIDR inside its VPC, in one zone.
+subnets = Table(
+    "subnets",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("cloud", String(16), nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("vpc_id", String(64), ForeignKey("vpcs.id"), nullable=False),
+    Column("zone_id", String(64), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("description", String(1024), nullable=False),
+    Column("cidr_block", String(64), nullable=False),
+    Column("gateway_ip", String(64), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("extra", Text, nullable=False),
+    Index("ix_subnets_owner", "account_id", "cloud", "region"),
+    Index("ix_subnets_vpc", "vpc_id"),
+)
+
+# Every IPv4 address in use in a subnet: the primary key is the allocator's guarantee
+# that no address is handed out twice, whichever process asks.
+ip_allocations = Table(
+    "ip_allocations",
+    metadata,
+    Column("subnet_id", String(64), ForeignKey("subnets.id"), primary_key=True),
+    Column("address", BigInteger, primary_key=True, autoincrement=False),
+    Column("owner_type", String(32), nullable=False),
+    Column("owner_id", String(64), nullable=False),
+    Index("ix_ip_allocations_owner", "owner_type", "owner_id"),
+)

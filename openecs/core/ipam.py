@@ -1,0 +1,190 @@
+"""Address management: one allocator for every IPv4 address of a subnet or vSwitch.
+
+Each address in use is a row of ``ip_allocations`` keyed by (subnet, address):
+instance and interface addresses, and the addresses the cloud reserves (the
+gateway, the network and broadcast addresses...). The primary key is what
+makes the allocator safe with many clients and many processes: two
+transactions that pick the same free address cannot both insert it, and the
+loser simply picks again. A request for a specific address is checked (inside
+the CIDR, not reserved, free) and claimed the same way.
+
+Which addresses are reserved is the cloud's rule, passed in by the caller:
+Alibaba reserves the first and the last three addresses of a vSwitch, Huawei
+the network address, the gateway, its DHCP and DNS addresses and the
+broadcast address (see :func:`reserved_addresses`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, and_, delete, func, insert, select, text
+from sqlalchemy.exc import IntegrityError
+
+from openecs.core.errors import Conflict, Invalid, QuotaExceeded
+from openecs.store.tables import ip_allocations
+
+RESERVED = "reserved"
+_MAX_RACES = 64  # concurrent claims of the same candidate before giving up
+
+
+def network_of(cidr: str) -> ipaddress.IPv4Network:
+    return ipaddress.IPv4Network(cidr, strict=True)
+
+
+def reserved_addresses(cloud: str, cidr: str, gateway: str | None = None) -> list[int]:
+    """The addresses of a new subnet that are never handed out, by the cloud's rule."""
+    net = network_of(cidr)
+    first, last = int(net.network_address), int(net.broadcast_address)
+    if cloud == "aliyun":
+        # The first address and the last three of each vSwitch.
+        picks = [first, last - 2, last - 1, last]
+    else:
+        # Network address, the gateway, the system and DHCP addresses before broadcast, broadcast.
+        gw = int(ipaddress.IPv4Address(gateway)) if gateway else first + 1
+        picks = [first, gw, last - 2, last - 1, last]
+    return sorted({a for a in picks if first <= a <= last})
+
+
+def usable_count(cloud: str, cidr: str, gateway: str | None = None) -> int:
+    """How many addresses of a new, empty subnet can be handed out."""
+    return network_of(cidr).num_addresses - len(reserved_addresses(cloud, cidr, gateway))
+
+
+def reserve(conn: Connection, subnet_id: str, addresses: Iterable[int]) -> None:
+    """Mark a new subnet's reserved addresses as taken."""
+    rows = [
+        {"subnet_id": subnet_id, "address": a, "owner_type": RESERVED, "owner_id": subnet_id}
+        for a in addresses
+    ]
+    if rows:
+        conn.execute(insert(ip_allocations), rows)
+
+
+def used_count(conn: Connection, subnet_id: str) -> int:
+    """Addresses taken in a subnet, reserved ones included."""
+    return conn.execute(
+        select(func.count()).select_from(ip_allocations).where(ip_allocations.c.subnet_id == subnet_id)
+    ).scalar_one()
+
+
+def used_counts(conn: Connection, subnet_ids: list[str]) -> dict[str, int]:
+    """``used_count`` of many subnets in one query."""
+    if not subnet_ids:
+        return {}
+    rows = conn.execute(
+        select(ip_allocations.c.subnet_id, func.count())
+        .where(ip_allocations.c.subnet_id.in_(subnet_ids))
+        .group_by(ip_allocations.c.subnet_id)
+    )
+    counts = dict.fromkeys(subnet_ids, 0)
+    counts.update({sid: n for sid, n in rows})
+    return counts
+
+
+def free_count(conn: Connection, subnet_id: str, cidr: str) -> int:
+    return network_of(cidr).num_addresses - used_count(conn, subnet_id)
+
+
+def in_use_by_others(conn: Connection, subnet_id: str) -> int:
+    """Addresses held by resources (not the cloud's reservations): a subnet with any is in use."""
+    return conn.execute(
+        select(func.count())
+        .select_from(ip_allocations)
+        .where(ip_allocations.c.subnet_id == subnet_id)
+        .where(ip_allocations.c.owner_type != RESERVED)
+    ).scalar_one()
+
+
+def _lowest_free(conn: Connection, subnet_id: str, last: int) -> int | None:
+    # The network address is always reserved, so every free address follows a taken one.
+    row = conn.execute(
+        text(
+            "SELECT MIN(a.address + 1) FROM ip_allocations a "
+            "WHERE a.subnet_id = :s AND a.address + 1 <= :last AND NOT EXISTS ("
+            "SELECT 1 FROM ip_allocations b WHERE b.subnet_id = :s AND b.address = a.address + 1)"
+        ),
+        {"s": subnet_id, "last": last},
+    ).scalar()
+    return None if row is None else int(row)
+
+
+def _claim(conn: Connection, subnet_id: str, address: int, owner_type: str, owner_id: str) -> bool:
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                insert(ip_allocations).values(
+                    subnet_id=subnet_id, address=address, owner_type=owner_type, owner_id=owner_id
+                )
+            )
+        return True
+    except IntegrityError:
+        return False
+
+
+def allocate(
+    conn: Connection,
+    subnet_id: str,
+    cidr: str,
+    owner_type: str,
+    owner_id: str,
+    address: str | None = None,
+) -> str:
+    """Claim ``address`` (checked) or the lowest free address of the subnet; returns it."""
+    net = network_of(cidr)
+    if address is not None:
+        try:
+            wanted = ipaddress.IPv4Address(address)
+        except ValueError:
+            raise Invalid("ip.malformed", f"{address} is not an IPv4 address.", address=address) from None
+        if wanted not in net:
+            raise Invalid("ip.outside_subnet", f"{address} is not in {cidr}.", address=address, cidr=cidr)
+        value = int(wanted)
+        if value in reserved_in(conn, subnet_id):
+            raise Invalid("ip.reserved", f"{address} is reserved in {cidr}.", address=address, cidr=cidr)
+        if not _claim(conn, subnet_id, value, owner_type, owner_id):
+            raise Conflict("ip.in_use", f"{address} is already in use.", address=address)
+        return address
+    last = int(net.broadcast_address)
+    for _ in range(_MAX_RACES):
+        candidate = _lowest_free(conn, subnet_id, last)
+        if candidate is None:
+            raise QuotaExceeded("subnet.ip_exhausted", f"No free address left in {cidr}.", cidr=cidr)
+        if _claim(conn, subnet_id, candidate, owner_type, owner_id):
+            return str(ipaddress.IPv4Address(candidate))
+    raise QuotaExceeded("subnet.ip_exhausted", f"No free address could be claimed in {cidr}.", cidr=cidr)
+
+
+def reserved_in(conn: Connection, subnet_id: str) -> set[int]:
+    """The addresses the cloud reserved in this subnet (read from the allocations)."""
+    rows = conn.execute(
+        select(ip_allocations.c.address).where(
+            and_(ip_allocations.c.subnet_id == subnet_id, ip_allocations.c.owner_type == RESERVED)
+        )
+    )
+    return {int(r[0]) for r in rows}
+
+
+def release(conn: Connection, subnet_id: str, address: str) -> None:
+    """Free one address (never a reserved one)."""
+    conn.execute(
+        delete(ip_allocations)
+        .where(ip_allocations.c.subnet_id == subnet_id)
+        .where(ip_allocations.c.address == int(ipaddress.IPv4Address(address)))
+        .where(ip_allocations.c.owner_type != RESERVED)
+    )
+
+
+def release_owner(conn: Connection, owner_type: str, owner_id: str) -> None:
+    """Free every address a resource holds."""
+    conn.execute(
+        delete(ip_allocations)
+        .where(ip_allocations.c.owner_type == owner_type)
+        .where(ip_allocations.c.owner_id == owner_id)
+    )
+
+
+def drop_subnet(conn: Connection, subnet_id: str) -> None:
+    """Forget a deleted subnet's reservations (the caller checked nothing else is left)."""
+    conn.execute(delete(ip_allocations).where(ip_allocations.c.subnet_id == subnet_id))

@@ -1,0 +1,314 @@
+"""VPCs and their subnets (Alibaba vSwitches, Huawei subnets): the network substrate.
+
+Both clouds' VPCs and subnets are rows of the same tables, scoped by
+:class:`Scope` (cloud, account, region): a caller never sees another
+account's or another cloud's network. Statuses are the core's own words,
+``creating`` then ``available``; each face spells them its vendor's way
+(Pending/Available, CREATING/OK, UNKNOWN/ACTIVE). A new VPC or subnet
+becomes available through an engine task, so a restart loses no transition.
+
+The invariants kept here: a subnet's CIDR lies inside its VPC's and overlaps
+no sibling; a VPC with subnets and a subnet with addresses in use cannot be
+deleted. Vendor rules (which prefix lengths, name patterns) belong to the faces.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from openecs.core import ipam
+from openecs.core.errors import Conflict, Invalid, NotFound
+from openecs.engine.tasks import TaskContext, handler, schedule
+from openecs.store.tables import subnets, vpcs
+
+CREATING = "creating"
+AVAILABLE = "available"
+READY_TASK = "network.ready"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose resources: one cloud's, one account's, in one region."""
+
+    cloud: str
+    account_id: int
+    region: str
+
+
+@dataclass(frozen=True)
+class Vpc:
+    id: str
+    cloud: str
+    account_id: int
+    region: str
+    name: str
+    description: str
+    cidr_block: str
+    status: str
+    is_default: bool
+    created_at: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Subnet:
+    id: str
+    cloud: str
+    account_id: int
+    region: str
+    vpc_id: str
+    zone_id: str
+    name: str
+    description: str
+    cidr_block: str
+    gateway_ip: str
+    status: str
+    created_at: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _vpc(row: Any) -> Vpc:
+    return Vpc(
+        id=row.id,
+        cloud=row.cloud,
+        account_id=row.account_id,
+        region=row.region,
+        name=row.name,
+        description=row.description,
+        cidr_block=row.cidr_block,
+        status=row.status,
+        is_default=bool(row.is_default),
+        created_at=row.created_at,
+        extra=json.loads(row.extra),
+    )
+
+
+def _subnet(row: Any) -> Subnet:
+    return Subnet(
+        id=row.id,
+        cloud=row.cloud,
+        account_id=row.account_id,
+        region=row.region,
+        vpc_id=row.vpc_id,
+        zone_id=row.zone_id,
+        name=row.name,
+        description=row.description,
+        cidr_block=row.cidr_block,
+        gateway_ip=row.gateway_ip,
+        status=row.status,
+        created_at=row.created_at,
+        extra=json.loads(row.extra),
+    )
+
+
+def _scoped(table: Any, scope: Scope) -> Any:
+    return (
+        select(table)
+        .where(table.c.cloud == scope.cloud)
+        .where(table.c.account_id == scope.account_id)
+        .where(table.c.region == scope.region)
+    )
+
+
+# -- VPCs
+
+
+def create_vpc(
+    conn: Connection,
+    scope: Scope,
+    *,
+    vpc_id: str,
+    cidr_block: str,
+    name: str,
+    description: str,
+    now: float,
+    ready_after: float,
+    is_default: bool = False,
+    extra: dict[str, Any] | None = None,
+) -> Vpc:
+    """A new VPC, ``creating`` until the engine marks it ``available`` after ``ready_after`` s."""
+    try:
+        ipaddress.IPv4Network(cidr_block, strict=True)
+    except ValueError:
+        raise Invalid("vpc.cidr_invalid", f"{cidr_block} is not a valid CIDR block.", cidr=cidr_block) from None
+    conn.execute(
+        insert(vpcs).values(
+            id=vpc_id,
+            cloud=scope.cloud,
+            account_id=scope.account_id,
+            region=scope.region,
+            name=name,
+            description=description,
+            cidr_block=cidr_block,
+            status=CREATING,
+            is_default=int(is_default),
+            created_at=now,
+            extra=json.dumps(extra or {}),
+        )
+    )
+    schedule(conn, READY_TASK, {"kind": "vpc", "id": vpc_id}, now + ready_after)
+    return get_vpc(conn, scope, vpc_id)
+
+
+def get_vpc(conn: Connection, scope: Scope, vpc_id: str, *, for_update: bool = False) -> Vpc:
+    query = _scoped(vpcs, scope).where(vpcs.c.id == vpc_id)
+    if for_update and conn.dialect.name != "sqlite":
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        raise NotFound("vpc.not_found", f"The VPC {vpc_id} does not exist.", id=vpc_id)
+    return _vpc(row)
+
+
+def list_vpcs(conn: Connection, scope: Scope, ids: list[str] | None = None) -> list[Vpc]:
+    query = _scoped(vpcs, scope)
+    if ids is not None:
+        query = query.where(vpcs.c.id.in_(ids))
+    return [_vpc(r) for r in conn.execute(query.order_by(vpcs.c.created_at, vpcs.c.id))]
+
+
+def update_vpc(conn: Connection, scope: Scope, vpc_id: str, **changes: Any) -> Vpc:
+    """Change a VPC's name, description, cidr_block or extra (merged key by key)."""
+    current = get_vpc(conn, scope, vpc_id, for_update=True)
+    values = {k: v for k, v in changes.items() if k in ("name", "description", "cidr_block")}
+    if "extra" in changes:
+        values["extra"] = json.dumps({**current.extra, **changes["extra"]})
+    if values:
+        conn.execute(update(vpcs).where(vpcs.c.id == vpc_id).values(**values))
+    return get_vpc(conn, scope, vpc_id)
+
+
+def delete_vpc(conn: Connection, scope: Scope, vpc_id: str) -> None:
+    get_vpc(conn, scope, vpc_id, for_update=True)
+    left = conn.execute(
+        select(func.count()).select_from(subnets).where(subnets.c.vpc_id == vpc_id)
+    ).scalar_one()
+    if left:
+        raise Conflict("vpc.has_subnets", f"The VPC {vpc_id} still has {left} subnet(s).", id=vpc_id)
+    conn.execute(delete(vpcs).where(vpcs.c.id == vpc_id))
+
+
+# -- subnets
+
+
+def create_subnet(
+    conn: Connection,
+    scope: Scope,
+    *,
+    subnet_id: str,
+    vpc_id: str,
+    zone_id: str,
+    cidr_block: str,
+    name: str,
+    description: str,
+    now: float,
+    ready_after: float,
+    gateway_ip: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Subnet:
+    """A new subnet inside its VPC's CIDR, overlapping no sibling, with its reserved addresses."""
+    vpc = get_vpc(conn, scope, vpc_id, for_update=True)
+    try:
+        net = ipaddress.IPv4Network(cidr_block, strict=True)
+    except ValueError:
+        raise Invalid("subnet.cidr_invalid", f"{cidr_block} is not a valid CIDR block.", cidr=cidr_block) from None
+    if not net.subnet_of(ipaddress.IPv4Network(vpc.cidr_block)):
+        raise Invalid(
+            "subnet.cidr_outside_vpc",
+            f"{cidr_block} is not inside the VPC's {vpc.cidr_block}.",
+            cidr=cidr_block,
+            vpc_cidr=vpc.cidr_block,
+        )
+    for sibling in list_subnets(conn, scope, vpc_id=vpc_id):
+        if net.overlaps(ipaddress.IPv4Network(sibling.cidr_block)):
+            raise Conflict(
+                "subnet.cidr_overlap",
+                f"{cidr_block} overlaps {sibling.cidr_block} of {sibling.id}.",
+                cidr=cidr_block,
+                other=sibling.id,
+            )
+    if gateway_ip is not None:
+        gw = ipaddress.IPv4Address(gateway_ip)
+        if gw not in net or gw in (net.network_address, net.broadcast_address):
+            raise Invalid("subnet.gateway_invalid", f"{gateway_ip} is not a host of {cidr_block}.", gateway=gateway_ip)
+    else:
+        gateway_ip = str(net.network_address + 1) if net.num_addresses > 2 else str(net.network_address)
+    conn.execute(
+        insert(subnets).values(
+            id=subnet_id,
+            cloud=scope.cloud,
+            account_id=scope.account_id,
+            region=scope.region,
+            vpc_id=vpc_id,
+            zone_id=zone_id,
+            name=name,
+            description=description,
+            cidr_block=cidr_block,
+            gateway_ip=gateway_ip,
+            status=CREATING,
+            created_at=now,
+            extra=json.dumps(extra or {}),
+        )
+    )
+    ipam.reserve(conn, subnet_id, ipam.reserved_addresses(scope.cloud, cidr_block, gateway_ip))
+    schedule(conn, READY_TASK, {"kind": "subnet", "id": subnet_id}, now + ready_after)
+    return get_subnet(conn, scope, subnet_id)
+
+
+def get_subnet(conn: Connection, scope: Scope, subnet_id: str, *, for_update: bool = False) -> Subnet:
+    query = _scoped(subnets, scope).where(subnets.c.id == subnet_id)
+    if for_update and conn.dialect.name != "sqlite":
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        raise NotFound("subnet.not_found", f"The subnet {subnet_id} does not exist.", id=subnet_id)
+    return _subnet(row)
+
+
+def list_subnets(
+    conn: Connection, scope: Scope, *, vpc_id: str | None = None, ids: list[str] | None = None
+) -> list[Subnet]:
+    query = _scoped(subnets, scope)
+    if vpc_id is not None:
+        query = query.where(subnets.c.vpc_id == vpc_id)
+    if ids is not None:
+        query = query.where(subnets.c.id.in_(ids))
+    return [_subnet(r) for r in conn.execute(query.order_by(subnets.c.created_at, subnets.c.id))]
+
+
+def update_subnet(conn: Connection, scope: Scope, subnet_id: str, **changes: Any) -> Subnet:
+    current = get_subnet(conn, scope, subnet_id, for_update=True)
+    values = {k: v for k, v in changes.items() if k in ("name", "description")}
+    if "extra" in changes:
+        values["extra"] = json.dumps({**current.extra, **changes["extra"]})
+    if values:
+        conn.execute(update(subnets).where(subnets.c.id == subnet_id).values(**values))
+    return get_subnet(conn, scope, subnet_id)
+
+
+def delete_subnet(conn: Connection, scope: Scope, subnet_id: str) -> None:
+    get_subnet(conn, scope, subnet_id, for_update=True)
+    held = ipam.in_use_by_others(conn, subnet_id)
+    if held:
+        raise Conflict("subnet.in_use", f"The subnet {subnet_id} still has {held} address(es) in use.", id=subnet_id)
+    ipam.drop_subnet(conn, subnet_id)
+    conn.execute(delete(subnets).where(subnets.c.id == subnet_id))
+
+
+def available_addresses(conn: Connection, subnet: Subnet) -> int:
+    """The exact count of addresses a client could still get from this subnet."""
+    return ipam.free_count(conn, subnet.id, subnet.cidr_block)
+
+
+@handler(READY_TASK)
+def _become_available(ctx: TaskContext, payload: dict[str, Any]) -> None:
+    """A VPC or subnet finished creating (it may have been deleted meanwhile: then nothing)."""
+    table = vpcs if payload["kind"] == "vpc" else subnets
+    ctx.conn.execute(
+        update(table).where(table.c.id == payload["id"]).where(table.c.status == CREATING).values(status=AVAILABLE)
+    )

@@ -1,0 +1,140 @@
+"""The address allocator: every address once, reserved ones never, exact counts, safe in parallel."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from openecs.config import Settings
+from openecs.core import ipam, network
+from openecs.core.accounts import create_account
+from openecs.core.errors import Conflict, Invalid, QuotaExceeded
+from openecs.core.ids import aliyun_id, huawei_id
+from openecs.runtime import Runtime
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
+    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+    rt = Runtime(Settings(data_dir=tmp_path, database_url=url), start_engine=False)
+    yield rt
+    rt.close()
+
+
+def _subnet(rt: Runtime, cloud: str, cidr: str, vpc_cidr: str = "192.168.0.0/16") -> network.Subnet:
+    with rt.db.write() as conn:
+        account = create_account(conn, f"ipam-{time.monotonic_ns()}")
+        scope = network.Scope(cloud, account.id, "cn-hangzhou")
+        new_id = (lambda p: aliyun_id(p, "cn-hangzhou")) if cloud == "aliyun" else (lambda p: huawei_id())
+        vpc = network.create_vpc(conn, scope, vpc_id=new_id("vpc"), cidr_block=vpc_cidr, name="v",
+                                 description="", now=time.time(), ready_after=1)
+        return network.create_subnet(conn, scope, subnet_id=new_id("vsw"), vpc_id=vpc.id,
+                                     zone_id="cn-hangzhou-h", cidr_block=cidr, name="s",
+                                     description="", now=time.time(), ready_after=1)
+
+
+def _allocate(rt: Runtime, subnet: network.Subnet, owner: str, address: str | None = None) -> str:
+    with rt.db.write() as conn:
+        return ipam.allocate(conn, subnet.id, subnet.cidr_block, "eni", owner, address)
+
+
+def _free(rt: Runtime, subnet: network.Subnet) -> int:
+    with rt.db.read() as conn:
+        return network.available_addresses(conn, subnet)
+
+
+def test_alibaba_reserves_the_first_and_last_three_addresses_of_a_vswitch(runtime: Runtime) -> None:
+    subnet = _subnet(runtime, "aliyun", "192.168.1.0/28")
+    assert _free(runtime, subnet) == 12
+    assert _allocate(runtime, subnet, "a") == "192.168.1.1"
+
+
+def test_huawei_reserves_network_gateway_system_and_broadcast_addresses(runtime: Runtime) -> None:
+    subnet = _subnet(runtime, "huawei", "192.168.1.0/28")
+    assert _free(runtime, subnet) == 11
+    assert _allocate(runtime, subnet, "a") == "192.168.1.2"
+
+
+def test_the_lowest_free_address_is_handed_out(runtime: Runtime) -> None:
+    subnet = _subnet(runtime, "aliyun", "10.0.0.0/24", "10.0.0.0/8")
+    first, second = _allocate(runtime, subnet, "a"), _allocate(runtime, subnet, "b")
+    assert (first, second) == ("10.0.0.1", "10.0.0.2")
+
+
+def test_a_released_address_is_free_again(runtime: Runtime) -> None:
+    subnet = _subnet(runtime, "aliyun", "10.0.0.0/24", "10.0.0.0/8")
+    address = _allocate(runtime, subnet, "a")
+    with runtime.db.write() as conn:
+        ipam.release_owner(conn, "eni", "a")
+    assert _allocate(runtime, subnet, "b") == address
+
+
+def test_a_requested_address_outside_the_cidr_is_refused(runtime: Runtime) -> None:
+    subnet = _subnet(runtime, "aliyun", "10.0.0.0/24", "10.0.0.0/8")
+    with pytest.raises(Invalid) as err:
+        _allocate(runtime, subnet, "a", "10.0.1.5")
+    assert err.value.reason == "ip.outside_subnet"
+
+
+def test_a_requested_reserved_address_is_refused(runtime: Runtime) -> None:
+    subnet = _subnet(runtime, "aliyun", "10.0.0.0/24", "10.0.0.0/8")
+    with pytest.raises(Invalid) as err:
+        _allocate(runtime, subnet, "a", "10.0.0.255")
+    assert err.value.reason == "ip.reserved"
+
+
+def test_a_requested_address_in_use_is_refused(runtime: Runtime) -> None:
+    subnet = _subnet(runtime, "aliyun", "10.0.0.0/24", "10.0.0.0/8")
+    _allocate(runtime, subnet, "a", "10.0.0.7")
+    with pytest.raises(Conflict) as err:
+        _allocate(runtime, subnet, "b", "10.0.0.7")
+    assert err.value.reason == "ip.in_use"
+
+
+def test_an_exhausted_subnet_answers_exhaustion(runtime: Runtime) -> None:
+    subnet = _subnet(runtime, "aliyun", "10.0.0.0/29", "10.0.0.0/8")
+    for n in range(4):
+        _allocate(runtime, subnet, f"o{n}")
+    with pytest.raises(QuotaExceeded) as err:
+        _allocate(runtime, subnet, "late")
+    assert err.value.reason == "subnet.ip_exhausted"
+
+
+def test_sixteen_parallel_clients_never_get_the_same_address(runtime: Runtime) -> None:
+    subnet = _subnet(runtime, "aliyun", "172.16.0.0/28", "172.16.0.0/12")
+    got: list[str] = []
+    refusals: list[str] = []
+    lock = threading.Lock()
+
+    def client(n: int) -> None:
+        for k in range(3):
+            try:
+                address = _allocate(runtime, subnet, f"c{n}-{k}")
+            except QuotaExceeded as exc:
+                with lock:
+                    refusals.append(exc.reason)
+            else:
+                with lock:
+                    got.append(address)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(got) == 12 and len(set(got)) == 12
+    assert set(refusals) == {"subnet.ip_exhausted"} and len(refusals) == 48 - 12
+    assert _free(runtime, subnet) == 0
+
+
+def test_a_subnet_with_addresses_in_use_cannot_be_deleted(runtime: Runtime) -> None:
+    subnet = _subnet(runtime, "aliyun", "10.0.0.0/24", "10.0.0.0/8")
+    _allocate(runtime, subnet, "a")
+    scope = network.Scope(subnet.cloud, subnet.account_id, subnet.region)
+    with pytest.raises(Conflict) as err, runtime.db.write() as conn:
+        network.delete_subnet(conn, scope, subnet.id)
+    assert err.value.reason == "subnet.in_use"
