@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -12,8 +13,13 @@ from starlette.routing import Route
 
 from openecs.config import Settings
 from openecs.faces.aliyun.protocol import AliyunFace
-from openecs.faces.huawei.protocol import HUAWEI_PREFIXES, HuaweiFace, not_found_response
+from openecs.faces.aliyun.protocol import not_found_response as aliyun_not_found
+from openecs.faces.huawei.protocol import HuaweiFace
+from openecs.faces.huawei.protocol import not_found_response as huawei_not_found
 from openecs.runtime import Runtime, save_clock_offset
+
+# Huawei's REST paths are versioned (/v1, /v1.1, /v2.1, /v3...): any other path is the RPC wire's.
+HUAWEI_PATH = re.compile(r"^/v\d+(\.\d+)?(/|$)")
 
 
 def build_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
@@ -54,9 +60,9 @@ def build_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     ]
     async def no_route(request: Request, exc: HTTPException):  # noqa: ANN202
         """A path or method no operation serves, answered in the wire's own words."""
-        if request.url.path.startswith(HUAWEI_PREFIXES):
-            return not_found_response()
-        return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+        if HUAWEI_PATH.match(request.url.path):
+            return huawei_not_found()
+        return aliyun_not_found()
 
     app = Starlette(
         routes=routes,

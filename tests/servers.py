@@ -134,7 +134,7 @@ class InProcessServer:
     def advance(self, seconds: float) -> None:
         """Step the engine clock and let the worker run what fell due."""
         self.runtime.clock.advance(seconds)
-        self.runtime.worker.run_due(limit=10_000)
+        self.runtime.worker.drain()
 
 
 def wait_healthy(url: str, timeout: float = 30.0) -> None:

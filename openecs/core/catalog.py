@@ -124,9 +124,10 @@ def huawei_image_is_arm(image: dict[str, Any]) -> bool:
 
 def huawei_image_fits_flavor(image: dict[str, Any], flavor: dict[str, Any]) -> bool:
     """An image boots on a flavor when their CPU architectures match and the RAM suffices."""
-    return huawei_image_is_arm(image) == huawei_flavor_is_arm(flavor) and image.get(
-        "min_ram", 0
-    ) <= flavor["ram"]
+    return (
+        huawei_image_is_arm(image) == huawei_flavor_is_arm(flavor)
+        and image.get("min_ram", 0) <= flavor["ram"]
+    )
 
 
 @cache
@@ -142,3 +143,134 @@ def _huawei_flavor_index() -> dict[str, dict[str, Any]]:
 @cache
 def _huawei_image_index() -> dict[str, dict[str, Any]]:
     return {i["id"]: i for i in load("huawei", "images")}
+
+
+# --------------------------------------------------------------------------- Alibaba: lookups
+# Regions and zones that must exist, instance types and their families, public images,
+# and the rules that tie them together (which zone sells which type, which image boots
+# on which type). RunInstances, CreateVSwitch and the catalog operations share these.
+
+from openecs.core.errors import NotFound  # noqa: E402 - the section is appended to this module
+
+
+def require_region(cat: CloudCatalog, region_id: str) -> dict[str, Any]:
+    """The region, or ``NotFound("region.not_found")``."""
+    region = cat.region(region_id)
+    if region is None:
+        raise NotFound("region.not_found", f"region {region_id!r} does not exist", region_id=region_id)
+    return region
+
+
+def require_zone(cat: CloudCatalog, region_id: str, zone_id: str) -> dict[str, Any]:
+    """The zone of that region, or ``NotFound("zone.not_found")``."""
+    require_region(cat, region_id)
+    zone = cat.zone(region_id, zone_id)
+    if zone is None:
+        raise NotFound("zone.not_found", f"zone {zone_id!r} is not in {region_id}", zone_id=zone_id)
+    return zone
+
+
+def aliyun_instance_types() -> list[dict[str, Any]]:
+    """Every Alibaba instance type, in the vendor's DescribeInstanceTypes field names."""
+    return load("aliyun", "instance_types")
+
+
+@cache
+def _aliyun_type_index() -> dict[str, dict[str, Any]]:
+    return {t["InstanceTypeId"]: t for t in aliyun_instance_types()}
+
+
+def aliyun_instance_type(type_id: str) -> dict[str, Any] | None:
+    return _aliyun_type_index().get(type_id)
+
+
+def require_aliyun_instance_type(type_id: str) -> dict[str, Any]:
+    """The instance type, or ``NotFound("instance_type.not_found")``."""
+    itype = aliyun_instance_type(type_id)
+    if itype is None:
+        raise NotFound(
+            "instance_type.not_found", f"instance type {type_id!r} does not exist", instance_type=type_id
+        )
+    return itype
+
+
+def aliyun_families() -> list[dict[str, Any]]:
+    """Instance families: ``InstanceTypeFamilyId``, ``Generation`` and the disk categories they take."""
+    return load("aliyun", "instance_type_families")["families"]
+
+
+@cache
+def _aliyun_family_index() -> dict[str, dict[str, Any]]:
+    return {f["InstanceTypeFamilyId"]: f for f in aliyun_families()}
+
+
+def aliyun_family(family_id: str) -> dict[str, Any] | None:
+    return _aliyun_family_index().get(family_id)
+
+
+def aliyun_disk_categories() -> dict[str, dict[str, Any]]:
+    """Cloud disk categories with their system-disk and data-disk size ranges (GiB)."""
+    return {c["Category"]: c for c in load("aliyun", "instance_type_families")["disk_categories"]}
+
+
+def aliyun_zone_offers(zone: dict[str, Any], itype: dict[str, Any]) -> bool:
+    """Whether a zone sells an instance type (its family is deployed there)."""
+    return itype["InstanceTypeFamily"] in zone["InstanceTypeFamilies"]
+
+
+def aliyun_zone_instance_types(zone: dict[str, Any]) -> list[dict[str, Any]]:
+    return [t for t in aliyun_instance_types() if aliyun_zone_offers(zone, t)]
+
+
+def aliyun_disk_categories_for(
+    zone: dict[str, Any], itype: dict[str, Any] | None, kind: str
+) -> list[str]:
+    """Disk categories a zone sells, narrowed to what the instance type attaches.
+
+    ``kind`` is ``"SystemDisk"`` or ``"DataDisk"``; without an instance type, every
+    category the zone sells (a data disk bought on its own).
+    """
+    allowed = zone["DiskCategories"]
+    if itype is None:
+        return list(allowed)
+    family = aliyun_family(itype["InstanceTypeFamily"]) or {}
+    takes = family.get("SystemDiskCategories" if kind == "SystemDisk" else "DataDiskCategories", [])
+    return [c for c in takes if c in allowed]
+
+
+def aliyun_images() -> list[dict[str, Any]]:
+    """Alibaba public (system) images, the same in every region, in DescribeImages field names."""
+    return load("aliyun", "images")
+
+
+@cache
+def _aliyun_image_index() -> dict[str, dict[str, Any]]:
+    return {i["ImageId"]: i for i in aliyun_images()}
+
+
+def aliyun_image(image_id: str) -> dict[str, Any] | None:
+    return _aliyun_image_index().get(image_id)
+
+
+def require_aliyun_image(image_id: str) -> dict[str, Any]:
+    """The public image, or ``NotFound("image.not_found")``."""
+    image = aliyun_image(image_id)
+    if image is None:
+        raise NotFound("image.not_found", f"image {image_id!r} does not exist", image_id=image_id)
+    return image
+
+
+_ARCH_OF_CPU = {"X86": ("x86_64", "i386"), "ARM": ("arm64",)}
+
+
+def aliyun_image_fits_type(image: dict[str, Any], itype: dict[str, Any]) -> bool:
+    """Whether an image boots on an instance type: CPU architecture, NVMe and boot mode agree."""
+    if image["Architecture"] not in _ARCH_OF_CPU.get(itype["CpuArchitecture"], ()):
+        return False
+    if itype.get("NvmeSupport") == "required" and image["Features"]["NvmeSupport"] != "supported":
+        return False
+    modes = itype.get("SupportedBootModes", {}).get("SupportedBootMode", ["BIOS"])
+    boot = image.get("BootMode", "BIOS")
+    if boot == "UEFI-Preferred":
+        return True
+    return boot in modes

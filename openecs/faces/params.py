@@ -20,6 +20,7 @@ Two input modes share the checker:
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -38,6 +39,82 @@ ANY = "any"  # any JSON value, stored as given (Huawei's free-form maps)
 
 _LEAF = None  # the key under which a flattened tree node keeps its own value
 
+# Integers beyond a signed 64-bit value are refused unless a parameter declares its own range:
+# neither vendor accepts them (Java Long) and neither store can hold them.
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+# How deeply a JSON value may nest: far beyond any vendor shape, far below Python's recursion limit.
+MAX_JSON_DEPTH = 64
+
+_INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
+_INDEX_TEXT = re.compile(r"[0-9]{1,9}")  # the N of a flattened list (Tag.N.Key)
+_FLOAT_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# NUL cannot be stored in a text column (PostgreSQL) and lone surrogates cannot be encoded as
+# UTF-8: a string holding either is refused as invalid before it reaches the core.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(value: Any) -> bool:
+    """Whether every string in ``value`` (keys of objects included) can be stored and rendered."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _UNSTORABLE.search(item):
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return True
+
+
+# Longer than any access key the store holds (accounts.access_key_id is 64 characters);
+# both faces look keys up only when they could exist, so odd bytes never reach SQL.
+_MAX_ACCESS_KEY_LENGTH = 64
+
+
+def plausible_access_key(access_key_id: str) -> bool:
+    """Whether an access key id could exist at all; anything else is not found without a lookup."""
+    return (
+        0 < len(access_key_id) <= _MAX_ACCESS_KEY_LENGTH
+        and access_key_id.isprintable()
+        and access_key_id.isascii()
+    )
+
+
+def json_depth_ok(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether ``value`` nests at most ``limit`` arrays/objects deep (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return False
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return True
+
+
+def loads_json(text: str | bytes) -> Any:
+    """``json.loads`` that answers ValueError for anything a face must refuse as malformed.
+
+    That is: invalid JSON, nesting deeper than :data:`MAX_JSON_DEPTH` (which would
+    otherwise exhaust the interpreter's recursion), and non-finite numbers.
+    """
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise ValueError("JSON nests too deeply") from None
+    if not json_depth_ok(value):
+        raise ValueError("JSON nests too deeply")
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
 
 @dataclass(frozen=True)
 class ErrorSpec:
@@ -48,7 +125,24 @@ class ErrorSpec:
     status: int = 400
 
     def raise_(self, name: str, value: Any = None, **extra: Any) -> None:
-        raise VendorError(self.status, self.code, self.message.format(name=name, value=value, **extra))
+        raise VendorError(self.status, self.code, self.render(name=name, value=value, **extra))
+
+    def render(self, **fields: Any) -> str:
+        """The message with ``fields`` filled in; a placeholder without a value stays as written.
+
+        A refusal must never turn into a 500 because one code path supplies fewer
+        fields than another (``{limit}`` from a too-many check reached through a
+        plain invalid value) or because a message quotes literal braces.
+        """
+        try:
+            return self.message.format_map(_KeepMissing(fields))
+        except (ValueError, IndexError, AttributeError, KeyError):
+            return self.message
+
+
+class _KeepMissing(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 @dataclass(frozen=True)
@@ -273,13 +367,13 @@ class Checker:
                 # "Name=value" given for a list: accept a JSON array or one value.
                 text = child
                 try:
-                    decoded = json.loads(text) if text.startswith("[") else [text]
+                    decoded = loads_json(text) if text.startswith("[") else [text]
                 except ValueError:
                     self._invalid(p, path, text)
                 for i, v in enumerate(decoded if isinstance(decoded, list) else [decoded], 1):
                     items.append((i, {_LEAF: v if isinstance(v, str) else json.dumps(v)}))
                 continue
-            if not key.isdigit() or int(key) < 1:
+            if not _INDEX_TEXT.fullmatch(key) or int(key) < 1:
                 self._invalid(p, f"{path}.{key}", None)
             items.append((int(key), child))
         items.sort(key=lambda kv: kv[0])
@@ -291,7 +385,7 @@ class Checker:
             if t == STRING or t == ANY:
                 return raw
             if t == INTEGER:
-                if not re.fullmatch(r"[+-]?\d+", raw.strip()):
+                if not _INTEGER_TEXT.fullmatch(raw.strip()):
                     raise ValueError
                 return int(raw)
             if t == BOOLEAN:
@@ -300,18 +394,27 @@ class Checker:
                     raise ValueError
                 return low == "true"
             if t == FLOAT:
+                if not _FLOAT_TEXT.fullmatch(raw.strip()):
+                    raise ValueError
                 return float(raw)
             if t == JSON:
-                value = json.loads(raw)
-                if p.items is not None and isinstance(value, list):
-                    return [self._check_json_value(p.items, v, f"{path}.{i}") for i, v in enumerate(value, 1)]
+                value = loads_json(raw)
+                if p.items is not None:
+                    if not isinstance(value, list):
+                        raise ValueError
+                    return [
+                        self._check_json_value(p.items, v, f"{path}.{i}")
+                        for i, v in enumerate(value, 1)
+                    ]
                 return value
         except (ValueError, TypeError):
             self._invalid(p, path, raw)
         raise AssertionError(f"unknown parameter type {t!r}")
 
     # -- json mode
-    def _struct_json(self, fields: Iterable[Param], obj: Mapping[str, Any], path: str) -> dict[str, Any]:
+    def _struct_json(
+        self, fields: Iterable[Param], obj: Mapping[str, Any], path: str
+    ) -> dict[str, Any]:
         out: dict[str, Any] = dict(obj)
         for f in fields:
             sub = f"{path}.{f.name}" if path else f.name
@@ -336,10 +439,12 @@ class Checker:
             JSON: True,
             ANY: True,
         }[t]
-        if not ok:
+        if not ok or (t == FLOAT and not math.isfinite(value)):
             self._invalid(p, path, value)
         if t == LIST:
-            value = [self._check_json_value(p.items, v, f"{path}[{i}]") for i, v in enumerate(value)]  # type: ignore[arg-type]
+            value = [
+                self._check_json_value(p.items, v, f"{path}[{i}]") for i, v in enumerate(value)
+            ]  # type: ignore[arg-type]
         elif t == STRUCT:
             value = self._struct_json(p.fields, value, path)
         return self._finish(p, value, path)
@@ -352,6 +457,15 @@ class Checker:
             return p.default
         if p.refused is not None:
             self.defaults.unsupported.raise_(path, value, reason=p.refused)
+        if not storable(value):
+            self._invalid(p, path, None)
+        if isinstance(value, float) and not math.isfinite(value):
+            self._invalid(p, path, value)
+        if isinstance(value, int) and not isinstance(value, bool) and p.type == INTEGER:
+            lo = INT64_MIN if p.minimum is None else max(INT64_MIN, p.minimum)
+            hi = INT64_MAX if p.maximum is None else min(INT64_MAX, p.maximum)
+            if not lo <= value <= hi:
+                self._invalid(p, path, value)
         if isinstance(value, str):
             if p.min_length is not None and len(value) < p.min_length:
                 self._invalid(p, path, value)
@@ -374,7 +488,9 @@ class Checker:
                 self._invalid(p, path, value)
         if isinstance(value, list):
             if p.max_items is not None and len(value) > p.max_items:
-                (p.too_many or p.invalid or self.defaults.invalid).raise_(path, value, limit=p.max_items)
+                (p.too_many or p.invalid or self.defaults.invalid).raise_(
+                    path, value, limit=p.max_items
+                )
             if p.min_items is not None and len(value) < p.min_items:
                 self._invalid(p, path, value)
         if p.check is not None:

@@ -68,6 +68,25 @@ DOMAIN_ERRORS: dict[str, ErrorSpec] = {
         "InvalidRegionId.NotFound", "The specified RegionId does not exist.", 404
     ),
     "zone.not_found": ErrorSpec("InvalidZoneId.NotFound", "The specified zone does not exist.", 404),
+    "instance_type.not_found": ErrorSpec(
+        "InvalidInstanceType.ValueNotSupported",
+        "The specified instance type {instance_type} does not exist. "
+        "You can use the DescribeInstanceTypes API to query the available instance types.",
+    ),
+    "image.not_found": ErrorSpec("InvalidImageId.NotFound", "The specified ImageId does not exist.", 404),
+    # -- VPCs and vSwitches (VPC 2016-04-28)
+    "vpc.not_found": ErrorSpec("InvalidVpcId.NotFound", "Specified VPC does not exist.", 404),
+    "vpc.cidr_invalid": ErrorSpec("InvalidCidrBlock.Malformed", "Specified CIDR block is not valid."),
+    "vpc.has_subnets": ErrorSpec("DependencyViolation.VSwitch", "Specified object has dependent resources."),
+    "subnet.not_found": ErrorSpec(
+        "InvalidVSwitchId.NotFound", "Specified virtual switch does not exist.", 404
+    ),
+    "subnet.cidr_invalid": ErrorSpec("InvalidCidrBlock.Malformed", "Specified CIDR block is not valid."),
+    "subnet.cidr_outside_vpc": ErrorSpec("InvalidParameter", "Specified CIDR block is not valid in VPC."),
+    "subnet.cidr_overlap": ErrorSpec(
+        "InvalidCidrBlock.Overlapped", "Specified CIDR block overlapped with other subnets."
+    ),
+    "subnet.in_use": ErrorSpec("DependencyViolation", "Specified object has dependent resources."),
 }
 
 _FALLBACK_STATUS: list[tuple[type[DomainError], int, str]] = [
@@ -82,11 +101,7 @@ def from_domain(err: DomainError) -> VendorError:
     """The vendor error for a core refusal (a reason without a mapping keeps its own message)."""
     spec = DOMAIN_ERRORS.get(err.reason)
     if spec is not None:
-        try:
-            message = spec.message.format(**err.details)
-        except (KeyError, IndexError):
-            message = spec.message
-        return VendorError(spec.status, spec.code, message)
+        return VendorError(spec.status, spec.code, spec.render(**err.details))
     for cls, status, code in _FALLBACK_STATUS:
         if isinstance(err, cls):
             return VendorError(status, code, err.message)
@@ -94,4 +109,4 @@ def from_domain(err: DomainError) -> VendorError:
 
 
 def vendor(spec: ErrorSpec, **fmt: object) -> VendorError:
-    return VendorError(spec.status, spec.code, spec.message.format(**fmt))
+    return VendorError(spec.status, spec.code, spec.render(**fmt))

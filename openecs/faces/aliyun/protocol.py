@@ -31,6 +31,7 @@ from openecs.faces.aliyun import signing
 from openecs.faces.aliyun.operations import VERSIONS, AliyunOperation, load_all
 from openecs.faces.call import Call
 from openecs.faces.errors import VendorError
+from openecs.faces.params import plausible_access_key
 from openecs.runtime import Runtime
 
 log = logging.getLogger("openecs.aliyun")
@@ -82,7 +83,10 @@ class AliyunFace:
         wire = WireRequest(request.method, request.url.path, query, form, headers, body)
         status, payload = await run_in_threadpool(self.handle, wire)
         return Response(
-            json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode(),
+            # "replace": a lone surrogate that slipped into a value must not turn the answer into a 500
+            json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode(
+                "utf-8", "replace"
+            ),
             status_code=status,
             media_type="application/json;charset=utf-8",
         )
@@ -164,6 +168,8 @@ class AliyunFace:
         raise E.vendor(E.MISSING_AUTH, name="AccessKeyId")
 
     def _account(self, access_key_id: str) -> Account:
+        if not plausible_access_key(access_key_id):
+            raise E.vendor(E.ACCESS_KEY_NOT_FOUND)
         account = self.runtime.account_by_access_key(access_key_id)
         if account is None:
             raise E.vendor(E.ACCESS_KEY_NOT_FOUND)
@@ -182,10 +188,12 @@ class AliyunFace:
                 now=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
             )
 
-    def _check_nonce(self, nonce: str | None) -> None:
+    def _check_nonce(self, account: Account, nonce: str | None) -> None:
+        """Claim the nonce for this access key; its digest is stored, so any length and byte fit."""
         if not nonce:
             raise E.vendor(E.MISSING_AUTH, name="SignatureNonce")
-        if not self.runtime.claim_nonce(nonce):
+        key = hashlib.sha256(f"{account.access_key_id}\n{nonce}".encode("utf-8", "replace"))
+        if not self.runtime.claim_nonce(key.hexdigest()):
             raise E.vendor(E.NONCE_USED)
 
     def _verify_acs3(self, wire: WireRequest, header: str) -> Account:
@@ -206,7 +214,7 @@ class AliyunFace:
         if not signing.constant_time_equal(expected, parts["Signature"]):
             raise E.vendor(E.SIGNATURE_MISMATCH, value=string_to_sign)
         self._check_time(wire.headers.get("x-acs-date", ""))
-        self._check_nonce(wire.headers.get("x-acs-signature-nonce"))
+        self._check_nonce(account, wire.headers.get("x-acs-signature-nonce"))
         return account
 
     def _verify_rpc(self, wire: WireRequest, params: dict[str, str]) -> Account:
@@ -222,5 +230,17 @@ class AliyunFace:
         if not signing.constant_time_equal(expected, params["Signature"]):
             raise E.vendor(E.SIGNATURE_MISMATCH, value=string_to_sign)
         self._check_time(params["Timestamp"])
-        self._check_nonce(params.get("SignatureNonce"))
+        self._check_nonce(account, params.get("SignatureNonce"))
         return account
+
+
+def not_found_response() -> Response:
+    """The answer for a path or method the RPC wire does not serve (only ``/`` on GET and POST)."""
+    request_id = aliyun_request_id()
+    err = E.vendor(E.INVALID_ACTION)
+    body = AliyunFace.error_body(err, request_id, "Ecs")
+    return Response(
+        json.dumps(body, separators=(",", ":")).encode(),
+        status_code=err.status,
+        media_type="application/json;charset=utf-8",
+    )

@@ -69,18 +69,48 @@ def param_defaults(code: str) -> ErrorDefaults:
     return ErrorDefaults(
         missing=ErrorSpec(code, "Request parameter error. Parameter {name} is required."),
         invalid=ErrorSpec(code, "Request parameter error. Parameter {name} is invalid."),
-        unsupported=ErrorSpec(code, "Request parameter error. Parameter {name} is not supported by OpenECS: {reason}."),
+        unsupported=ErrorSpec(
+            code, "Request parameter error. Parameter {name} is not supported by OpenECS: {reason}."
+        ),
     )
 
 
 ECS_PARAMS = param_defaults("Ecs.0005")
 IMS_PARAMS = param_defaults("IMG.0001")
-VPC_PARAMS = param_defaults("VPC.0002")
+# VPC answers parameter errors with VPC.0101 on VPC routes and VPC.0201 on subnet routes.
+VPC_PARAMS = param_defaults("VPC.0101")
+SUBNET_PARAMS = param_defaults("VPC.0201")
 IAM_PARAMS = param_defaults("IAM.0007")
 
 # -- domain errors: core reason -> vendor error, per service ("*" applies to all)
 DOMAIN_ERRORS: dict[str, dict[str, ErrorSpec]] = {
     "*": {},
+    # VPC v1 (and v3 ShowVpc): the codes of the VPC API reference's error table.
+    "vpc": {
+        "vpc.not_found": ErrorSpec("VPC.0003", "VPC does not exist.", 404),
+        "vpc.cidr_invalid": ErrorSpec(
+            "VPC.0101", "Param is invalid. {cidr} is not a valid CIDR block."
+        ),
+        "vpc.has_subnets": ErrorSpec(
+            "VPC.0104", "Router contains subnets, please delete subnet first.", 409
+        ),
+        "subnet.not_found": ErrorSpec(
+            "VPC.0202", "Query resource by id {id} fail.the subnet could not be found.", 404
+        ),
+        "subnet.cidr_invalid": ErrorSpec("VPC.0212", "The subnet cidr is not valid."),
+        "subnet.cidr_outside_vpc": ErrorSpec("VPC.0203", "Subnet is not in the range of VPC."),
+        "subnet.cidr_overlap": ErrorSpec(
+            "VPC.0204",
+            "The subnet has already existed in the VPC, or has been in conflict with the VPC subnet.",
+        ),
+        "subnet.gateway_invalid": ErrorSpec(
+            "VPC.0201",
+            "Subnet gateway_ip is invalid: {gateway} is not a host address of the subnet cidr.",
+        ),
+        # The vendor's table gives HTTP 500 for VPC.0209; a request that conflicts with the
+        # state is the client's to fix, so OpenECS answers it with 409 (never a 5xx).
+        "subnet.in_use": ErrorSpec("VPC.0209", "Subnet is still used, such as computer, LB.", 409),
+    },
 }
 
 _FALLBACK: list[tuple[type[DomainError], int, str]] = [
@@ -94,11 +124,7 @@ _FALLBACK: list[tuple[type[DomainError], int, str]] = [
 def from_domain(err: DomainError, service: str, param_code: str) -> VendorError:
     spec = DOMAIN_ERRORS.get(service, {}).get(err.reason) or DOMAIN_ERRORS["*"].get(err.reason)
     if spec is not None:
-        try:
-            message = spec.message.format(**err.details)
-        except (KeyError, IndexError):
-            message = spec.message
-        return VendorError(spec.status, spec.code, message)
+        return VendorError(spec.status, spec.code, spec.render(**err.details))
     for cls, status, _ in _FALLBACK:
         if isinstance(err, cls):
             return VendorError(status, param_code, err.message)
@@ -106,4 +132,4 @@ def from_domain(err: DomainError, service: str, param_code: str) -> VendorError:
 
 
 def vendor(spec: ErrorSpec, **fmt: object) -> VendorError:
-    return VendorError(spec.status, spec.code, spec.message.format(**fmt))
+    return VendorError(spec.status, spec.code, spec.render(**fmt))

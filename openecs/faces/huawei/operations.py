@@ -38,6 +38,7 @@ class Service:
 ECS = Service("ecs", E.ECS_PARAMS, E.ecs_shape)
 EVS = Service("evs", E.param_defaults("EVS.2001"), E.ecs_shape)
 VPC = Service("vpc", E.VPC_PARAMS, E.vpc_v1_shape)
+VPC_SUBNETS = Service("vpc", E.SUBNET_PARAMS, E.vpc_v1_shape)
 VPC3 = Service("vpc", E.VPC_PARAMS, E.gateway_shape)
 IMS = Service("ims", E.IMS_PARAMS, E.ecs_shape, project_in_path=False)
 IAM = Service("iam", E.IAM_PARAMS, E.gateway_shape, project_in_path=False)

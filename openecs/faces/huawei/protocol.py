@@ -31,12 +31,11 @@ from openecs.faces.errors import VendorError
 from openecs.faces.huawei import errors as E
 from openecs.faces.huawei import signing
 from openecs.faces.huawei.operations import HuaweiArgs, HuaweiOperation, load_all
-from openecs.faces.params import LIST
+from openecs.faces.params import LIST, loads_json, plausible_access_key, storable
 from openecs.runtime import Runtime
 
 log = logging.getLogger("openecs.huawei")
 
-HUAWEI_PREFIXES = ("/v1/", "/v1.1/", "/v2/", "/v2.1/", "/v3/")
 
 
 @dataclass(frozen=True)
@@ -67,8 +66,12 @@ class HuaweiFace:
                 method=request.method,
                 raw_path=request.scope.get("raw_path", b"").decode("latin-1").split("?")[0]
                 or request.url.path,
-                query=parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True),
-                headers={k.decode("latin-1"): v.decode("latin-1") for k, v in request.scope["headers"]},
+                query=parse_qsl(
+                    request.scope["query_string"].decode("latin-1"), keep_blank_values=True
+                ),
+                headers={
+                    k.decode("latin-1"): v.decode("latin-1") for k, v in request.scope["headers"]
+                },
                 body=body,
                 path_params=dict(request.path_params),
             )
@@ -80,10 +83,16 @@ class HuaweiFace:
     # -- from wire to answer
     def handle(self, op: HuaweiOperation, wire: WireRequest) -> tuple[int, Any, str]:
         request_id = huawei_request_id()
-        shape = op.service.shape
+        # The gateway refuses authentication and project scoping in its own shape, whatever
+        # the service; past it, refusals take the service's shape.
+        shape = E.gateway_shape
         try:
             account = self.authenticate(wire)
             region = self.region_for(op, wire, account)
+            shape = op.service.shape
+            for name, value in wire.path_params.items():
+                if not storable(value):
+                    op.service.params.invalid.raise_(name, value)
             args = HuaweiArgs(
                 path=wire.path_params,
                 query=op.query_checker.check_flat(flat_query(op, wire.query)),
@@ -119,7 +128,11 @@ class HuaweiFace:
         parts = signing.parse_authorization(header)
         if parts is None:
             raise E.vendor(E.AUTH_MALFORMED)
-        account = self.runtime.account_by_access_key(parts["Access"])
+        account = (
+            self.runtime.account_by_access_key(parts["Access"])
+            if plausible_access_key(parts["Access"])
+            else None
+        )
         if account is None:
             raise E.vendor(E.AK_NOT_FOUND, value=parts["Access"])
         sdk_date = wire.headers.get("x-sdk-date", "")
@@ -182,11 +195,19 @@ def decode_body(op: HuaweiOperation, body: bytes) -> dict[str, Any]:
     if not op.body or not body.strip():
         return {}
     try:
-        decoded = json.loads(body)
+        decoded = loads_json(body)
     except (ValueError, UnicodeDecodeError):
-        raise VendorError(400, op.service.params.invalid.code, "Request parameter error. The request body is not valid JSON.") from None
+        raise VendorError(
+            400,
+            op.service.params.invalid.code,
+            "Request parameter error. The request body is not valid JSON.",
+        ) from None
     if not isinstance(decoded, dict):
-        raise VendorError(400, op.service.params.invalid.code, "Request parameter error. The request body must be a JSON object.")
+        raise VendorError(
+            400,
+            op.service.params.invalid.code,
+            "Request parameter error. The request body must be a JSON object.",
+        )
     return decoded
 
 
@@ -195,7 +216,14 @@ def _error_body(err: VendorError, request_id: str, shape: E.Shape) -> dict[str, 
 
 
 def render(status: int, payload: Any, request_id: str) -> Response:
-    content = b"" if payload is None else json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    # "replace": a lone surrogate that slipped into a value must not turn the answer into a 500
+    content = (
+        b""
+        if payload is None
+        else json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode(
+            "utf-8", "replace"
+        )
+    )
     return Response(
         content,
         status_code=status,

@@ -5,35 +5,38 @@ from __future__ import annotations
 from typing import Any
 
 from openecs.core import catalog
+from openecs.faces.aliyun.common import ACCEPT_LANGUAGE, REGION_ID_IGNORED, local_name
 from openecs.faces.aliyun.operations import operation
 from openecs.faces.call import Call
 from openecs.faces.params import Param
-
-ACCEPT_LANGUAGE = Param(
-    "AcceptLanguage",
-    enum=("zh-CN", "zh_TW", "en-US", "ja", "fr", "de", "ko"),
-    default="zh-CN",
-    doc="Language of LocalName.",
-)
 
 
 @operation(
     "Ecs",
     "DescribeRegions",
     params=[
-        Param("RegionId", doc="Ignored: every region is listed, as the vendor does."),
+        REGION_ID_IGNORED,
         ACCEPT_LANGUAGE,
-        Param("InstanceChargeType", enum=("PrePaid", "PostPaid", "SpotWithPriceLimit", "SpotAsPriceGo")),
-        Param("ResourceType", enum=("instance", "disk", "reservedinstance", "scu")),
+        Param(
+            "InstanceChargeType",
+            enum=("PrePaid", "PostPaid", "SpotWithPriceLimit", "SpotAsPriceGo"),
+            default="PostPaid",
+            doc="Every catalog region sells every billing method, so the list is the same.",
+        ),
+        Param(
+            "ResourceType",
+            enum=("instance", "disk", "reservedinstance", "scu"),
+            default="instance",
+            doc="Every catalog region offers every resource type, so the list is the same.",
+        ),
     ],
 )
 def describe_regions(call: Call, p: dict[str, Any]) -> dict[str, Any]:
     """List the regions where the caller can create resources."""
-    english = p["AcceptLanguage"] != "zh-CN"
     regions = [
         {
             "RegionId": r["id"],
-            "LocalName": r["LocalNameEn"] if english else r["LocalName"],
+            "LocalName": local_name(r, p["AcceptLanguage"]),
             "RegionEndpoint": r["RegionEndpoint"],
             "Status": "available",
         }
