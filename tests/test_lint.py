@@ -8,8 +8,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_ruff_finds_nothing() -> None:
+    dirs = [d for d in ("openecs", "tests", "bench", "tools") if (ROOT / d).is_dir()]
     out = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "openecs", "tests", "bench", "tools"],
+        [sys.executable, "-m", "ruff", "check", *dirs],
         cwd=ROOT, capture_output=True, text=True,
     )
     assert out.returncode == 0, out.stdout + out.stderr
