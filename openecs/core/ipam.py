@@ -33,6 +33,11 @@ def network_of(cidr: str) -> ipaddress.IPv4Network:
     return ipaddress.IPv4Network(cidr, strict=True)
 
 
+def to_text(address: int) -> str:
+    """An allocation's address in dotted form."""
+    return str(ipaddress.IPv4Address(address))
+
+
 def reserved_addresses(cloud: str, cidr: str, gateway: str | None = None) -> list[int]:
     """The addresses of a new subnet that are never handed out, by the cloud's rule."""
     net = network_of(cidr)

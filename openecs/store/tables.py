@@ -127,3 +127,101 @@ ip_allocations = Table(
     Column("owner_id", String(64), nullable=False),
     Index("ix_ip_allocations_owner", "owner_type", "owner_id"),
 )
+
+# -- security groups, network interfaces, tags, idempotency (migration 0003) ----------
+
+security_groups = Table(
+    "security_groups",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("cloud", String(16), nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("vpc_id", String(64)),  # Alibaba groups belong to a VPC; Huawei groups to none
+    Column("name", String(255), nullable=False),
+    Column("description", String(1024), nullable=False),
+    Column("is_default", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("extra", Text, nullable=False),
+    Index("ix_security_groups_owner", "account_id", "cloud", "region"),
+)
+
+security_group_rules = Table(
+    "security_group_rules",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("group_id", String(64), ForeignKey("security_groups.id"), nullable=False),
+    Column("direction", String(16), nullable=False),  # ingress | egress
+    Column("ethertype", String(8), nullable=False),  # IPv4 | IPv6
+    Column("protocol", String(16), nullable=False),  # all | tcp | udp | icmp | icmpv6 | gre | a number
+    Column("port_min", Integer),
+    Column("port_max", Integer),
+    Column("remote_cidr", String(64)),
+    Column("remote_group_id", String(64)),
+    Column("action", String(8), nullable=False),  # accept | drop
+    Column("priority", Integer, nullable=False),
+    Column("description", String(1024), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("extra", Text, nullable=False),
+    Index("ix_security_group_rules_group", "group_id"),
+)
+
+# Elastic network interfaces (Alibaba) and ports (Huawei); an instance's primary NIC too.
+network_interfaces = Table(
+    "network_interfaces",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("cloud", String(16), nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("vpc_id", String(64), nullable=False),
+    Column("subnet_id", String(64), ForeignKey("subnets.id"), nullable=False),
+    Column("zone_id", String(64), nullable=False),
+    Column("mac_address", String(17), nullable=False, unique=True),
+    Column("primary_ip", String(64), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("type", String(16), nullable=False),  # primary | secondary | trunk
+    Column("device_id", String(64)),
+    Column("name", String(255), nullable=False),
+    Column("description", String(1024), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("extra", Text, nullable=False),
+    Index("ix_network_interfaces_owner", "account_id", "cloud", "region"),
+    Index("ix_network_interfaces_device", "device_id"),
+    Index("ix_network_interfaces_subnet", "subnet_id"),
+)
+
+# Which security groups an interface is in (a group in use cannot be deleted).
+interface_security_groups = Table(
+    "interface_security_groups",
+    metadata,
+    Column("interface_id", String(64), ForeignKey("network_interfaces.id"), primary_key=True),
+    Column("group_id", String(64), ForeignKey("security_groups.id"), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Index("ix_interface_security_groups_group", "group_id"),
+)
+
+# Tags of any resource, keyed by the resource's id (ids are unique across types).
+tags = Table(
+    "tags",
+    metadata,
+    Column("resource_id", String(64), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("value", String(255), nullable=False),
+    Column("resource_type", String(32), nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Index("ix_tags_owner", "account_id", "resource_type"),
+)
+
+# Client tokens: the first answer to a token, kept so that a retry gets it again.
+idempotency_records = Table(
+    "idempotency_records",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id"), primary_key=True),
+    Column("scope", String(96), primary_key=True),  # cloud, region and operation
+    Column("token", String(128), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("response", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)

@@ -1,0 +1,301 @@
+"""Network interfaces: Alibaba elastic network interfaces, Huawei ports, instances' NICs.
+
+An interface lives in one subnet (and so one VPC and zone), holds a MAC
+address unique across the store, a primary IPv4 address and any number of
+secondary ones, all claimed through the subnet's allocator
+(:mod:`openecs.core.ipam`), and belongs to security groups. Statuses are the
+core's words (``available``, ``attaching``, ``in_use``, ``detaching``), the
+faces spell them. Invariants kept here: every address is the subnet's and
+used once; the MAC is unique (``00:16:3e`` for Alibaba, ``fa:16:3e`` for
+Huawei); an interface's groups are the caller's and, where a group belongs to
+a VPC, the interface's VPC.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from openecs.core import ipam, network
+from openecs.core import security_groups as sg
+from openecs.core.errors import Conflict, Invalid, NotFound
+from openecs.core.network import Scope
+from openecs.store.tables import interface_security_groups, ip_allocations, network_interfaces
+
+OWNER = "interface"  # the ipam owner type of interface addresses
+MAC_PREFIX = {"aliyun": "00:16:3e", "huawei": "fa:16:3e"}
+
+AVAILABLE = "available"
+ATTACHING = "attaching"
+IN_USE = "in_use"
+DETACHING = "detaching"
+
+_MAC_TRIES = 32
+
+
+@dataclass(frozen=True)
+class Interface:
+    id: str
+    cloud: str
+    account_id: int
+    region: str
+    vpc_id: str
+    subnet_id: str
+    zone_id: str
+    mac_address: str
+    primary_ip: str
+    status: str
+    type: str
+    device_id: str | None
+    name: str
+    description: str
+    created_at: float
+    extra: dict[str, Any] = field(default_factory=dict)
+    security_group_ids: tuple[str, ...] = ()
+    secondary_ips: tuple[str, ...] = ()
+
+    @property
+    def private_ips(self) -> tuple[str, ...]:
+        """The primary address first, then the secondary ones."""
+        return (self.primary_ip, *self.secondary_ips)
+
+
+def _new_mac(cloud: str) -> str:
+    tail = secrets.token_bytes(3)
+    return MAC_PREFIX[cloud] + "".join(f":{b:02x}" for b in tail)
+
+
+def _check_groups(conn: Connection, scope: Scope, subnet: network.Subnet, group_ids: Sequence[str]) -> None:
+    if len(set(group_ids)) != len(group_ids):
+        raise Invalid("interface.groups_repeated", "A security group is named twice.")
+    for gid in group_ids:
+        group = sg.get_group(conn, scope, gid)
+        if group.vpc_id is not None and group.vpc_id != subnet.vpc_id:
+            raise Conflict(
+                "interface.group_other_vpc",
+                f"The security group {gid} is not in the VPC {subnet.vpc_id}.",
+                id=gid,
+                vpc_id=subnet.vpc_id,
+            )
+
+
+def _set_memberships(conn: Connection, interface_id: str, group_ids: Sequence[str]) -> None:
+    conn.execute(
+        delete(interface_security_groups).where(interface_security_groups.c.interface_id == interface_id)
+    )
+    if group_ids:
+        conn.execute(
+            insert(interface_security_groups),
+            [{"interface_id": interface_id, "group_id": g, "position": i} for i, g in enumerate(group_ids)],
+        )
+
+
+def create_interface(
+    conn: Connection,
+    scope: Scope,
+    *,
+    interface_id: str,
+    subnet_id: str,
+    now: float,
+    status: str = AVAILABLE,
+    type: str = "secondary",
+    name: str = "",
+    description: str = "",
+    primary_ip: str | None = None,
+    secondary_ips: Sequence[str] = (),
+    secondary_count: int = 0,
+    group_ids: Sequence[str] = (),
+    device_id: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Interface:
+    """A new interface with its addresses claimed, its MAC unique and its groups checked."""
+    subnet = network.get_subnet(conn, scope, subnet_id)
+    _check_groups(conn, scope, subnet, group_ids)
+    primary = ipam.allocate(conn, subnet.id, subnet.cidr_block, OWNER, interface_id, primary_ip)
+    for address in secondary_ips:
+        ipam.allocate(conn, subnet.id, subnet.cidr_block, OWNER, interface_id, address)
+    for _ in range(secondary_count):
+        ipam.allocate(conn, subnet.id, subnet.cidr_block, OWNER, interface_id)
+    for _ in range(_MAC_TRIES):
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    insert(network_interfaces).values(
+                        id=interface_id,
+                        cloud=scope.cloud,
+                        account_id=scope.account_id,
+                        region=scope.region,
+                        vpc_id=subnet.vpc_id,
+                        subnet_id=subnet.id,
+                        zone_id=subnet.zone_id,
+                        mac_address=_new_mac(scope.cloud),
+                        primary_ip=primary,
+                        status=status,
+                        type=type,
+                        device_id=device_id,
+                        name=name,
+                        description=description,
+                        created_at=now,
+                        extra=json.dumps(extra or {}),
+                    )
+                )
+            break
+        except IntegrityError:
+            continue  # that MAC is taken (or being taken): draw another
+    else:  # pragma: no cover - 16 million MACs per cloud
+        raise Conflict("interface.mac_exhausted", "No free MAC address could be drawn.")
+    _set_memberships(conn, interface_id, list(group_ids))
+    return get_interface(conn, scope, interface_id)
+
+
+def _load(conn: Connection, rows: Sequence[Any]) -> list[Interface]:
+    ids = [r.id for r in rows]
+    groups: dict[str, list[str]] = {i: [] for i in ids}
+    addresses: dict[str, list[int]] = {i: [] for i in ids}
+    if ids:
+        for iid, gid in conn.execute(
+            select(interface_security_groups.c.interface_id, interface_security_groups.c.group_id)
+            .where(interface_security_groups.c.interface_id.in_(ids))
+            .order_by(interface_security_groups.c.position)
+        ):
+            groups[iid].append(gid)
+        for owner, address in conn.execute(
+            select(ip_allocations.c.owner_id, ip_allocations.c.address)
+            .where(ip_allocations.c.owner_type == OWNER)
+            .where(ip_allocations.c.owner_id.in_(ids))
+            .order_by(ip_allocations.c.address)
+        ):
+            addresses[owner].append(address)
+    out = []
+    for r in rows:
+        primary = r.primary_ip
+        secondary = tuple(
+            ip for ip in (ipam.to_text(a) for a in addresses[r.id]) if ip != primary
+        )
+        out.append(
+            Interface(
+                id=r.id,
+                cloud=r.cloud,
+                account_id=r.account_id,
+                region=r.region,
+                vpc_id=r.vpc_id,
+                subnet_id=r.subnet_id,
+                zone_id=r.zone_id,
+                mac_address=r.mac_address,
+                primary_ip=primary,
+                status=r.status,
+                type=r.type,
+                device_id=r.device_id,
+                name=r.name,
+                description=r.description,
+                created_at=r.created_at,
+                extra=json.loads(r.extra),
+                security_group_ids=tuple(groups[r.id]),
+                secondary_ips=secondary,
+            )
+        )
+    return out
+
+
+def _scoped(scope: Scope) -> Any:
+    return (
+        select(network_interfaces)
+        .where(network_interfaces.c.cloud == scope.cloud)
+        .where(network_interfaces.c.account_id == scope.account_id)
+        .where(network_interfaces.c.region == scope.region)
+    )
+
+
+def get_interface(conn: Connection, scope: Scope, interface_id: str, *, for_update: bool = False) -> Interface:
+    query = _scoped(scope).where(network_interfaces.c.id == interface_id)
+    if for_update and conn.dialect.name != "sqlite":
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        raise NotFound(
+            "interface.not_found", f"The network interface {interface_id} does not exist.", id=interface_id
+        )
+    return _load(conn, [row])[0]
+
+
+def list_interfaces(
+    conn: Connection,
+    scope: Scope,
+    *,
+    ids: Sequence[str] | None = None,
+    device_id: str | None = None,
+    subnet_id: str | None = None,
+    vpc_id: str | None = None,
+) -> list[Interface]:
+    query = _scoped(scope)
+    if ids is not None:
+        query = query.where(network_interfaces.c.id.in_(list(ids)))
+    if device_id is not None:
+        query = query.where(network_interfaces.c.device_id == device_id)
+    if subnet_id is not None:
+        query = query.where(network_interfaces.c.subnet_id == subnet_id)
+    if vpc_id is not None:
+        query = query.where(network_interfaces.c.vpc_id == vpc_id)
+    rows = conn.execute(query.order_by(network_interfaces.c.created_at, network_interfaces.c.id)).all()
+    return _load(conn, rows)
+
+
+def update_interface(conn: Connection, scope: Scope, interface_id: str, **changes: Any) -> Interface:
+    """Change name, description, status, type, device_id or extra (merged key by key)."""
+    current = get_interface(conn, scope, interface_id, for_update=True)
+    fields = ("name", "description", "status", "type", "device_id")
+    values = {k: v for k, v in changes.items() if k in fields}
+    if "extra" in changes:
+        values["extra"] = json.dumps({**current.extra, **changes["extra"]})
+    if values:
+        conn.execute(
+            update(network_interfaces).where(network_interfaces.c.id == interface_id).values(**values)
+        )
+    return get_interface(conn, scope, interface_id)
+
+
+def set_groups(conn: Connection, scope: Scope, interface_id: str, group_ids: Sequence[str]) -> Interface:
+    """Replace the interface's security groups (checked like at creation)."""
+    current = get_interface(conn, scope, interface_id, for_update=True)
+    subnet = network.get_subnet(conn, scope, current.subnet_id)
+    _check_groups(conn, scope, subnet, group_ids)
+    _set_memberships(conn, interface_id, list(group_ids))
+    return get_interface(conn, scope, interface_id)
+
+
+def assign_ips(
+    conn: Connection, scope: Scope, interface_id: str, *, addresses: Sequence[str] = (), count: int = 0
+) -> list[str]:
+    """Claim more secondary addresses for the interface; returns the new ones."""
+    current = get_interface(conn, scope, interface_id, for_update=True)
+    subnet = network.get_subnet(conn, scope, current.subnet_id)
+    got = [ipam.allocate(conn, subnet.id, subnet.cidr_block, OWNER, interface_id, a) for a in addresses]
+    got += [ipam.allocate(conn, subnet.id, subnet.cidr_block, OWNER, interface_id) for _ in range(count)]
+    return got
+
+
+def unassign_ips(conn: Connection, scope: Scope, interface_id: str, addresses: Sequence[str]) -> None:
+    """Release secondary addresses; the primary cannot be released this way."""
+    current = get_interface(conn, scope, interface_id, for_update=True)
+    for address in addresses:
+        if address == current.primary_ip:
+            raise Invalid("interface.primary_ip", "The primary address cannot be unassigned.", address=address)
+        if address not in current.secondary_ips:
+            raise NotFound(
+                "interface.ip_not_found", f"{address} is not assigned to {interface_id}.", address=address
+            )
+        ipam.release(conn, current.subnet_id, address)
+
+
+def delete_interface(conn: Connection, scope: Scope, interface_id: str) -> None:
+    """Delete an interface and free its addresses and memberships."""
+    get_interface(conn, scope, interface_id, for_update=True)
+    ipam.release_owner(conn, OWNER, interface_id)
+    _set_memberships(conn, interface_id, [])
+    conn.execute(delete(network_interfaces).where(network_interfaces.c.id == interface_id))
