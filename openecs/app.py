@@ -58,6 +58,7 @@ def build_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         Route("/", aliyun.endpoint, methods=["GET", "POST"]),
         *huawei.routes(),
     ]
+
     async def no_route(request: Request, exc: HTTPException):  # noqa: ANN202
         """A path or method no operation serves, answered in the wire's own words."""
         if HUAWEI_PATH.match(request.url.path):

@@ -40,12 +40,27 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 @_store_options
-@click.option("--boot-seconds", default=3.0, show_default=True, type=float,
-              help="Engine-clock seconds an instance takes to boot.")
-@click.option("--stop-seconds", default=2.0, show_default=True, type=float,
-              help="Engine-clock seconds an instance takes to stop.")
-@click.option("--clock-speed", default=1.0, show_default=True, type=float,
-              help="Run the engine clock this many times faster than real time.")
+@click.option(
+    "--boot-seconds",
+    default=3.0,
+    show_default=True,
+    type=float,
+    help="Engine-clock seconds an instance takes to boot.",
+)
+@click.option(
+    "--stop-seconds",
+    default=2.0,
+    show_default=True,
+    type=float,
+    help="Engine-clock seconds an instance takes to stop.",
+)
+@click.option(
+    "--clock-speed",
+    default=1.0,
+    show_default=True,
+    type=float,
+    help="Run the engine clock this many times faster than real time.",
+)
 @click.option("--log-level", default="info", show_default=True)
 def serve(
     host: str,
@@ -97,7 +112,9 @@ def _open_store(data_dir: Path | None, database_url: str | None):  # noqa: ANN20
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="Print the account as JSON.")
 @_store_options
-def accounts_create(name: str, as_json: bool, data_dir: Path | None, database_url: str | None) -> None:
+def accounts_create(
+    name: str, as_json: bool, data_dir: Path | None, database_url: str | None
+) -> None:
     """Create account NAME with fresh access keys and a Huawei project per region."""
     from openecs.core.accounts import create_account
     from openecs.core.errors import DomainError

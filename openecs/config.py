@@ -33,4 +33,6 @@ class Settings:
 
     @property
     def store_url(self) -> str:
-        return self.database_url or os.environ.get("OPENECS_DATABASE_URL") or sqlite_url(self.data_dir)
+        return (
+            self.database_url or os.environ.get("OPENECS_DATABASE_URL") or sqlite_url(self.data_dir)
+        )

@@ -33,7 +33,9 @@ class Runtime:
         self.db = Database(settings.store_url)
         migrate.upgrade(self.db)
         with self.db.write() as conn:
-            self.bootstrap = accounts.ensure_bootstrap(conn, BootstrapCredentials.from_environment())
+            self.bootstrap = accounts.ensure_bootstrap(
+                conn, BootstrapCredentials.from_environment()
+            )
             offset = load_clock_offset(conn)
         self.clock = Clock(speed=settings.clock_speed, offset=offset)
         self.worker = Worker(self.db, self.clock)
@@ -72,7 +74,9 @@ class Runtime:
             with self.db.write() as conn:
                 if now - self._last_nonce_sweep > 60:
                     self._last_nonce_sweep = now
-                    conn.execute(delete(signature_nonces).where(signature_nonces.c.expires_at < now))
+                    conn.execute(
+                        delete(signature_nonces).where(signature_nonces.c.expires_at < now)
+                    )
                 row = conn.execute(
                     select(signature_nonces.c.expires_at).where(signature_nonces.c.nonce == nonce)
                 ).first()
@@ -87,7 +91,9 @@ class Runtime:
 
 
 def load_clock_offset(conn) -> float:  # noqa: ANN001
-    row = conn.execute(select(settings_table.c.value).where(settings_table.c.key == "clock")).first()
+    row = conn.execute(
+        select(settings_table.c.value).where(settings_table.c.key == "clock")
+    ).first()
     if row is None:
         return 0.0
     return max(0.0, float(json.loads(row.value).get("offset", 0.0)))

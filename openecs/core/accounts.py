@@ -98,7 +98,9 @@ def ensure_bootstrap(
             conn.execute(
                 update(accounts)
                 .where(accounts.c.id == account_id)
-                .values(access_key_id=creds.access_key_id, access_key_secret=creds.access_key_secret)
+                .values(
+                    access_key_id=creds.access_key_id, access_key_secret=creds.access_key_secret
+                )
             )
     wanted = {
         region: (

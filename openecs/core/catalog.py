@@ -157,7 +157,9 @@ def require_region(cat: CloudCatalog, region_id: str) -> dict[str, Any]:
     """The region, or ``NotFound("region.not_found")``."""
     region = cat.region(region_id)
     if region is None:
-        raise NotFound("region.not_found", f"region {region_id!r} does not exist", region_id=region_id)
+        raise NotFound(
+            "region.not_found", f"region {region_id!r} does not exist", region_id=region_id
+        )
     return region
 
 
@@ -189,7 +191,9 @@ def require_aliyun_instance_type(type_id: str) -> dict[str, Any]:
     itype = aliyun_instance_type(type_id)
     if itype is None:
         raise NotFound(
-            "instance_type.not_found", f"instance type {type_id!r} does not exist", instance_type=type_id
+            "instance_type.not_found",
+            f"instance type {type_id!r} does not exist",
+            instance_type=type_id,
         )
     return itype
 

@@ -31,7 +31,9 @@ def fingerprint(params: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _recall(conn: Connection, account_id: int, scope: str, token: str, fp: str) -> dict[str, Any] | None:
+def _recall(
+    conn: Connection, account_id: int, scope: str, token: str, fp: str
+) -> dict[str, Any] | None:
     row = conn.execute(
         select(idempotency_records.c.fingerprint, idempotency_records.c.response)
         .where(idempotency_records.c.account_id == account_id)

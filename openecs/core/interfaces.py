@@ -71,7 +71,9 @@ def _new_mac(cloud: str) -> str:
     return MAC_PREFIX[cloud] + "".join(f":{b:02x}" for b in tail)
 
 
-def _check_groups(conn: Connection, scope: Scope, subnet: network.Subnet, group_ids: Sequence[str]) -> None:
+def _check_groups(
+    conn: Connection, scope: Scope, subnet: network.Subnet, group_ids: Sequence[str]
+) -> None:
     if len(set(group_ids)) != len(group_ids):
         raise Invalid("interface.groups_repeated", "A security group is named twice.")
     for gid in group_ids:
@@ -87,12 +89,17 @@ def _check_groups(conn: Connection, scope: Scope, subnet: network.Subnet, group_
 
 def _set_memberships(conn: Connection, interface_id: str, group_ids: Sequence[str]) -> None:
     conn.execute(
-        delete(interface_security_groups).where(interface_security_groups.c.interface_id == interface_id)
+        delete(interface_security_groups).where(
+            interface_security_groups.c.interface_id == interface_id
+        )
     )
     if group_ids:
         conn.execute(
             insert(interface_security_groups),
-            [{"interface_id": interface_id, "group_id": g, "position": i} for i, g in enumerate(group_ids)],
+            [
+                {"interface_id": interface_id, "group_id": g, "position": i}
+                for i, g in enumerate(group_ids)
+            ],
         )
 
 
@@ -175,9 +182,7 @@ def _load(conn: Connection, rows: Sequence[Any]) -> list[Interface]:
     out = []
     for r in rows:
         primary = r.primary_ip
-        secondary = tuple(
-            ip for ip in (ipam.to_text(a) for a in addresses[r.id]) if ip != primary
-        )
+        secondary = tuple(ip for ip in (ipam.to_text(a) for a in addresses[r.id]) if ip != primary)
         out.append(
             Interface(
                 id=r.id,
@@ -212,14 +217,18 @@ def _scoped(scope: Scope) -> Any:
     )
 
 
-def get_interface(conn: Connection, scope: Scope, interface_id: str, *, for_update: bool = False) -> Interface:
+def get_interface(
+    conn: Connection, scope: Scope, interface_id: str, *, for_update: bool = False
+) -> Interface:
     query = _scoped(scope).where(network_interfaces.c.id == interface_id)
     if for_update and conn.dialect.name != "sqlite":
         query = query.with_for_update()
     row = conn.execute(query).first()
     if row is None:
         raise NotFound(
-            "interface.not_found", f"The network interface {interface_id} does not exist.", id=interface_id
+            "interface.not_found",
+            f"The network interface {interface_id} does not exist.",
+            id=interface_id,
         )
     return _load(conn, [row])[0]
 
@@ -242,11 +251,15 @@ def list_interfaces(
         query = query.where(network_interfaces.c.subnet_id == subnet_id)
     if vpc_id is not None:
         query = query.where(network_interfaces.c.vpc_id == vpc_id)
-    rows = conn.execute(query.order_by(network_interfaces.c.created_at, network_interfaces.c.id)).all()
+    rows = conn.execute(
+        query.order_by(network_interfaces.c.created_at, network_interfaces.c.id)
+    ).all()
     return _load(conn, rows)
 
 
-def update_interface(conn: Connection, scope: Scope, interface_id: str, **changes: Any) -> Interface:
+def update_interface(
+    conn: Connection, scope: Scope, interface_id: str, **changes: Any
+) -> Interface:
     """Change name, description, status, type, device_id or extra (merged key by key)."""
     current = get_interface(conn, scope, interface_id, for_update=True)
     fields = ("name", "description", "status", "type", "device_id")
@@ -255,12 +268,16 @@ def update_interface(conn: Connection, scope: Scope, interface_id: str, **change
         values["extra"] = json.dumps({**current.extra, **changes["extra"]})
     if values:
         conn.execute(
-            update(network_interfaces).where(network_interfaces.c.id == interface_id).values(**values)
+            update(network_interfaces)
+            .where(network_interfaces.c.id == interface_id)
+            .values(**values)
         )
     return get_interface(conn, scope, interface_id)
 
 
-def set_groups(conn: Connection, scope: Scope, interface_id: str, group_ids: Sequence[str]) -> Interface:
+def set_groups(
+    conn: Connection, scope: Scope, interface_id: str, group_ids: Sequence[str]
+) -> Interface:
     """Replace the interface's security groups (checked like at creation)."""
     current = get_interface(conn, scope, interface_id, for_update=True)
     subnet = network.get_subnet(conn, scope, current.subnet_id)
@@ -270,25 +287,40 @@ def set_groups(conn: Connection, scope: Scope, interface_id: str, group_ids: Seq
 
 
 def assign_ips(
-    conn: Connection, scope: Scope, interface_id: str, *, addresses: Sequence[str] = (), count: int = 0
+    conn: Connection,
+    scope: Scope,
+    interface_id: str,
+    *,
+    addresses: Sequence[str] = (),
+    count: int = 0,
 ) -> list[str]:
     """Claim more secondary addresses for the interface; returns the new ones."""
     current = get_interface(conn, scope, interface_id, for_update=True)
     subnet = network.get_subnet(conn, scope, current.subnet_id)
-    got = [ipam.allocate(conn, subnet.id, subnet.cidr_block, OWNER, interface_id, a) for a in addresses]
-    got += [ipam.allocate(conn, subnet.id, subnet.cidr_block, OWNER, interface_id) for _ in range(count)]
+    got = [
+        ipam.allocate(conn, subnet.id, subnet.cidr_block, OWNER, interface_id, a) for a in addresses
+    ]
+    got += [
+        ipam.allocate(conn, subnet.id, subnet.cidr_block, OWNER, interface_id) for _ in range(count)
+    ]
     return got
 
 
-def unassign_ips(conn: Connection, scope: Scope, interface_id: str, addresses: Sequence[str]) -> None:
+def unassign_ips(
+    conn: Connection, scope: Scope, interface_id: str, addresses: Sequence[str]
+) -> None:
     """Release secondary addresses; the primary cannot be released this way."""
     current = get_interface(conn, scope, interface_id, for_update=True)
     for address in addresses:
         if address == current.primary_ip:
-            raise Invalid("interface.primary_ip", "The primary address cannot be unassigned.", address=address)
+            raise Invalid(
+                "interface.primary_ip", "The primary address cannot be unassigned.", address=address
+            )
         if address not in current.secondary_ips:
             raise NotFound(
-                "interface.ip_not_found", f"{address} is not assigned to {interface_id}.", address=address
+                "interface.ip_not_found",
+                f"{address} is not assigned to {interface_id}.",
+                address=address,
             )
         ipam.release(conn, current.subnet_id, address)
 

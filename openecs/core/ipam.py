@@ -70,7 +70,9 @@ def reserve(conn: Connection, subnet_id: str, addresses: Iterable[int]) -> None:
 def used_count(conn: Connection, subnet_id: str) -> int:
     """Addresses taken in a subnet, reserved ones included."""
     return conn.execute(
-        select(func.count()).select_from(ip_allocations).where(ip_allocations.c.subnet_id == subnet_id)
+        select(func.count())
+        .select_from(ip_allocations)
+        .where(ip_allocations.c.subnet_id == subnet_id)
     ).scalar_one()
 
 
@@ -142,12 +144,18 @@ def allocate(
         try:
             wanted = ipaddress.IPv4Address(address)
         except ValueError:
-            raise Invalid("ip.malformed", f"{address} is not an IPv4 address.", address=address) from None
+            raise Invalid(
+                "ip.malformed", f"{address} is not an IPv4 address.", address=address
+            ) from None
         if wanted not in net:
-            raise Invalid("ip.outside_subnet", f"{address} is not in {cidr}.", address=address, cidr=cidr)
+            raise Invalid(
+                "ip.outside_subnet", f"{address} is not in {cidr}.", address=address, cidr=cidr
+            )
         value = int(wanted)
         if value in reserved_in(conn, subnet_id):
-            raise Invalid("ip.reserved", f"{address} is reserved in {cidr}.", address=address, cidr=cidr)
+            raise Invalid(
+                "ip.reserved", f"{address} is reserved in {cidr}.", address=address, cidr=cidr
+            )
         if not _claim(conn, subnet_id, value, owner_type, owner_id):
             raise Conflict("ip.in_use", f"{address} is already in use.", address=address)
         return address
@@ -155,10 +163,14 @@ def allocate(
     for _ in range(_MAX_RACES):
         candidate = _lowest_free(conn, subnet_id, last)
         if candidate is None:
-            raise QuotaExceeded("subnet.ip_exhausted", f"No free address left in {cidr}.", cidr=cidr)
+            raise QuotaExceeded(
+                "subnet.ip_exhausted", f"No free address left in {cidr}.", cidr=cidr
+            )
         if _claim(conn, subnet_id, candidate, owner_type, owner_id):
             return str(ipaddress.IPv4Address(candidate))
-    raise QuotaExceeded("subnet.ip_exhausted", f"No free address could be claimed in {cidr}.", cidr=cidr)
+    raise QuotaExceeded(
+        "subnet.ip_exhausted", f"No free address could be claimed in {cidr}.", cidr=cidr
+    )
 
 
 def reserved_in(conn: Connection, subnet_id: str) -> set[int]:

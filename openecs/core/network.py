@@ -135,7 +135,9 @@ def create_vpc(
     try:
         ipaddress.IPv4Network(cidr_block, strict=True)
     except ValueError:
-        raise Invalid("vpc.cidr_invalid", f"{cidr_block} is not a valid CIDR block.", cidr=cidr_block) from None
+        raise Invalid(
+            "vpc.cidr_invalid", f"{cidr_block} is not a valid CIDR block.", cidr=cidr_block
+        ) from None
     conn.execute(
         insert(vpcs).values(
             id=vpc_id,
@@ -189,7 +191,9 @@ def delete_vpc(conn: Connection, scope: Scope, vpc_id: str) -> None:
         select(func.count()).select_from(subnets).where(subnets.c.vpc_id == vpc_id)
     ).scalar_one()
     if left:
-        raise Conflict("vpc.has_subnets", f"The VPC {vpc_id} still has {left} subnet(s).", id=vpc_id)
+        raise Conflict(
+            "vpc.has_subnets", f"The VPC {vpc_id} still has {left} subnet(s).", id=vpc_id
+        )
     conn.execute(delete(vpcs).where(vpcs.c.id == vpc_id))
 
 
@@ -216,7 +220,9 @@ def create_subnet(
     try:
         net = ipaddress.IPv4Network(cidr_block, strict=True)
     except ValueError:
-        raise Invalid("subnet.cidr_invalid", f"{cidr_block} is not a valid CIDR block.", cidr=cidr_block) from None
+        raise Invalid(
+            "subnet.cidr_invalid", f"{cidr_block} is not a valid CIDR block.", cidr=cidr_block
+        ) from None
     if not net.subnet_of(ipaddress.IPv4Network(vpc.cidr_block)):
         raise Invalid(
             "subnet.cidr_outside_vpc",
@@ -235,9 +241,15 @@ def create_subnet(
     if gateway_ip is not None:
         gw = ipaddress.IPv4Address(gateway_ip)
         if gw not in net or gw in (net.network_address, net.broadcast_address):
-            raise Invalid("subnet.gateway_invalid", f"{gateway_ip} is not a host of {cidr_block}.", gateway=gateway_ip)
+            raise Invalid(
+                "subnet.gateway_invalid",
+                f"{gateway_ip} is not a host of {cidr_block}.",
+                gateway=gateway_ip,
+            )
     else:
-        gateway_ip = str(net.network_address + 1) if net.num_addresses > 2 else str(net.network_address)
+        gateway_ip = (
+            str(net.network_address + 1) if net.num_addresses > 2 else str(net.network_address)
+        )
     conn.execute(
         insert(subnets).values(
             id=subnet_id,
@@ -260,7 +272,9 @@ def create_subnet(
     return get_subnet(conn, scope, subnet_id)
 
 
-def get_subnet(conn: Connection, scope: Scope, subnet_id: str, *, for_update: bool = False) -> Subnet:
+def get_subnet(
+    conn: Connection, scope: Scope, subnet_id: str, *, for_update: bool = False
+) -> Subnet:
     query = _scoped(subnets, scope).where(subnets.c.id == subnet_id)
     if for_update and conn.dialect.name != "sqlite":
         query = query.with_for_update()
@@ -295,7 +309,11 @@ def delete_subnet(conn: Connection, scope: Scope, subnet_id: str) -> None:
     get_subnet(conn, scope, subnet_id, for_update=True)
     held = ipam.in_use_by_others(conn, subnet_id)
     if held:
-        raise Conflict("subnet.in_use", f"The subnet {subnet_id} still has {held} address(es) in use.", id=subnet_id)
+        raise Conflict(
+            "subnet.in_use",
+            f"The subnet {subnet_id} still has {held} address(es) in use.",
+            id=subnet_id,
+        )
     ipam.drop_subnet(conn, subnet_id)
     conn.execute(delete(subnets).where(subnets.c.id == subnet_id))
 
@@ -310,5 +328,8 @@ def _become_available(ctx: TaskContext, payload: dict[str, Any]) -> None:
     """A VPC or subnet finished creating (it may have been deleted meanwhile: then nothing)."""
     table = vpcs if payload["kind"] == "vpc" else subnets
     ctx.conn.execute(
-        update(table).where(table.c.id == payload["id"]).where(table.c.status == CREATING).values(status=AVAILABLE)
+        update(table)
+        .where(table.c.id == payload["id"])
+        .where(table.c.status == CREATING)
+        .values(status=AVAILABLE)
     )

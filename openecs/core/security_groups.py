@@ -170,14 +170,18 @@ def create_group(
     return get_group(conn, scope, group_id)
 
 
-def get_group(conn: Connection, scope: Scope, group_id: str, *, for_update: bool = False) -> SecurityGroup:
+def get_group(
+    conn: Connection, scope: Scope, group_id: str, *, for_update: bool = False
+) -> SecurityGroup:
     query = _scoped(scope).where(security_groups.c.id == group_id)
     if for_update and conn.dialect.name != "sqlite":
         query = query.with_for_update()
     row = conn.execute(query).first()
     if row is None:
         raise NotFound(
-            "security_group.not_found", f"The security group {group_id} does not exist.", id=group_id
+            "security_group.not_found",
+            f"The security group {group_id} does not exist.",
+            id=group_id,
         )
     return _group(row)
 
@@ -211,7 +215,9 @@ def update_group(conn: Connection, scope: Scope, group_id: str, **changes: Any) 
     if "extra" in changes:
         values["extra"] = json.dumps({**current.extra, **changes["extra"]})
     if values:
-        conn.execute(update(security_groups).where(security_groups.c.id == group_id).values(**values))
+        conn.execute(
+            update(security_groups).where(security_groups.c.id == group_id).values(**values)
+        )
     return get_group(conn, scope, group_id)
 
 
@@ -232,7 +238,9 @@ def delete_group(conn: Connection, scope: Scope, group_id: str) -> None:
     """Delete a group and its rules; refused while interfaces or other groups' rules use it."""
     get_group(conn, scope, group_id, for_update=True)
     if interfaces_in(conn, [group_id])[group_id]:
-        raise Conflict("security_group.in_use", f"The security group {group_id} is in use.", id=group_id)
+        raise Conflict(
+            "security_group.in_use", f"The security group {group_id} is in use.", id=group_id
+        )
     referrer = conn.execute(
         select(security_group_rules.c.group_id)
         .where(security_group_rules.c.remote_group_id == group_id)
@@ -269,9 +277,13 @@ def list_rules(conn: Connection, group_ids: Sequence[str]) -> dict[str, list[Rul
 
 def get_rule(conn: Connection, scope: Scope, rule_id: str) -> Rule:
     """A rule by id, provided its group is in the caller's scope."""
-    row = conn.execute(select(security_group_rules).where(security_group_rules.c.id == rule_id)).first()
+    row = conn.execute(
+        select(security_group_rules).where(security_group_rules.c.id == rule_id)
+    ).first()
     if row is None:
-        raise NotFound("security_group_rule.not_found", f"The rule {rule_id} does not exist.", id=rule_id)
+        raise NotFound(
+            "security_group_rule.not_found", f"The rule {rule_id} does not exist.", id=rule_id
+        )
     try:
         get_group(conn, scope, row.group_id)
     except NotFound:
@@ -355,7 +367,9 @@ def remove_rules(
     gone: list[Rule] = []
     for rid in rule_ids:
         if rid not in by_id:
-            raise NotFound("security_group_rule.not_found", f"The rule {rid} does not exist.", id=rid)
+            raise NotFound(
+                "security_group_rule.not_found", f"The rule {rid} does not exist.", id=rid
+            )
         gone.append(by_id[rid])
     wanted = {spec.identity() for spec in matching}
     gone += [r for r in rules if r.identity() in wanted and r not in gone]

@@ -76,7 +76,10 @@ def set_tags(
         current[key] = value
     if limit is not None and len(current) > limit:
         raise QuotaExceeded(
-            "tags.too_many", f"A resource can have at most {limit} tags.", limit=limit, id=resource_id
+            "tags.too_many",
+            f"A resource can have at most {limit} tags.",
+            limit=limit,
+            id=resource_id,
         )
     return get_tags(conn, resource_id)
 

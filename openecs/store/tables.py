@@ -54,7 +54,9 @@ signature_nonces = Table(
 tasks = Table(
     "tasks",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("kind", String(64), nullable=False),
     Column("payload", Text, nullable=False),
     Column("due_at", Float, nullable=False),
@@ -153,7 +155,9 @@ security_group_rules = Table(
     Column("group_id", String(64), ForeignKey("security_groups.id"), nullable=False),
     Column("direction", String(16), nullable=False),  # ingress | egress
     Column("ethertype", String(8), nullable=False),  # IPv4 | IPv6
-    Column("protocol", String(16), nullable=False),  # all | tcp | udp | icmp | icmpv6 | gre | a number
+    Column(
+        "protocol", String(16), nullable=False
+    ),  # all | tcp | udp | icmp | icmpv6 | gre | a number
     Column("port_min", Integer),
     Column("port_max", Integer),
     Column("remote_cidr", String(64)),

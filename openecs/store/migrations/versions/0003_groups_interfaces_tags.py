@@ -27,7 +27,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.Float, nullable=False),
         sa.Column("extra", sa.Text, nullable=False),
     )
-    op.create_index("ix_security_groups_owner", "security_groups", ["account_id", "cloud", "region"])
+    op.create_index(
+        "ix_security_groups_owner", "security_groups", ["account_id", "cloud", "region"]
+    )
     op.create_table(
         "security_group_rules",
         sa.Column("id", sa.String(64), primary_key=True),
@@ -65,12 +67,16 @@ def upgrade() -> None:
         sa.Column("created_at", sa.Float, nullable=False),
         sa.Column("extra", sa.Text, nullable=False),
     )
-    op.create_index("ix_network_interfaces_owner", "network_interfaces", ["account_id", "cloud", "region"])
+    op.create_index(
+        "ix_network_interfaces_owner", "network_interfaces", ["account_id", "cloud", "region"]
+    )
     op.create_index("ix_network_interfaces_device", "network_interfaces", ["device_id"])
     op.create_index("ix_network_interfaces_subnet", "network_interfaces", ["subnet_id"])
     op.create_table(
         "interface_security_groups",
-        sa.Column("interface_id", sa.String(64), sa.ForeignKey("network_interfaces.id"), primary_key=True),
+        sa.Column(
+            "interface_id", sa.String(64), sa.ForeignKey("network_interfaces.id"), primary_key=True
+        ),
         sa.Column("group_id", sa.String(64), sa.ForeignKey("security_groups.id"), primary_key=True),
         sa.Column("position", sa.Integer, nullable=False),
     )
