@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from openecs.config import Settings
 from openecs.faces.aliyun.protocol import AliyunFace
@@ -22,7 +23,7 @@ from openecs.runtime import Runtime, save_clock_offset
 HUAWEI_PATH = re.compile(r"^/v\d+(\.\d+)?(/|$)")
 
 
-def build_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
+def build_app(settings: Settings, runtime: Runtime | None = None) -> OpenEcsApp:
     """The whole server. ``runtime`` is created from ``settings`` unless given (tests)."""
     rt = runtime or Runtime(settings)
     aliyun = AliyunFace(rt)
@@ -55,7 +56,6 @@ def build_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     routes = [
         Route("/_openecs/health", health, methods=["GET"]),
         Route("/_openecs/clock", clock, methods=["GET", "POST"]),
-        Route("/", aliyun.endpoint, methods=["GET", "POST"]),
         *huawei.routes(),
     ]
 
@@ -70,5 +70,28 @@ def build_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         lifespan=lifespan,
         exception_handlers={404: no_route, 405: no_route},
     )
+    # A path with a trailing slash is another path, as on the vendors' gateways: no redirects.
+    app.router.redirect_slashes = False
     app.state.runtime = rt
-    return app
+    return OpenEcsApp(app, aliyun, rt)
+
+
+class OpenEcsApp:
+    """The outermost ASGI app: the Alibaba wire on ``/`` bare, everything else through Starlette.
+
+    Every Alibaba call is ``GET`` or ``POST /``; serving it without the
+    framework's routing, middleware and request objects keeps the per-call
+    cost close to the bare server's (see docs/performance.md).
+    """
+
+    def __init__(self, starlette: Starlette, aliyun: AliyunFace, runtime: Runtime) -> None:
+        self.starlette = starlette
+        self.aliyun = aliyun
+        self.state = starlette.state
+        self.runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/" and scope["method"] in ("GET", "POST"):
+            await self.aliyun(scope, receive, send)
+        else:
+            await self.starlette(scope, receive, send)

@@ -10,8 +10,7 @@ import json
 import threading
 import time
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, select
 
 from openecs.config import Settings
 from openecs.core import accounts
@@ -19,10 +18,10 @@ from openecs.core import network as _network  # noqa: F401  (registers its engin
 from openecs.core.accounts import Account, BootstrapCredentials
 from openecs.core.clock import Clock
 from openecs.engine.worker import Worker
+from openecs.nonces import NonceStore
 from openecs.store import migrate
 from openecs.store.db import Database
 from openecs.store.tables import settings as settings_table
-from openecs.store.tables import signature_nonces
 
 _ACCOUNT_TTL = 10.0  # seconds a verified access key stays cached
 
@@ -39,14 +38,16 @@ class Runtime:
             offset = load_clock_offset(conn)
         self.clock = Clock(speed=settings.clock_speed, offset=offset)
         self.worker = Worker(self.db, self.clock)
+        self.nonces = NonceStore(self.db, settings.signature_window_seconds)
+        self.worker.add_chore(lambda: self.nonces.flush(force=False))
         self._accounts: dict[str, tuple[float, Account]] = {}
         self._accounts_lock = threading.Lock()
-        self._last_nonce_sweep = 0.0
         if start_engine:
             self.worker.start()
 
     def close(self) -> None:
         self.worker.stop()
+        self.nonces.flush()
         with self.db.write() as conn:
             save_clock_offset(conn, self.clock.offset())
         self.db.dispose()
@@ -65,29 +66,15 @@ class Runtime:
                 self._accounts[access_key_id] = (now, account)
         return account
 
+    def account_is_cached(self, access_key_id: str) -> bool:
+        """Whether the key's account is known without asking the store."""
+        hit = self._accounts.get(access_key_id)
+        return hit is not None and time.monotonic() - hit[0] < _ACCOUNT_TTL
+
     # -- signature nonces
     def claim_nonce(self, nonce: str) -> bool:
         """Record a signature nonce; False if it was already used within the window."""
-        now = time.time()
-        window = self.settings.signature_window_seconds
-        try:
-            with self.db.write() as conn:
-                if now - self._last_nonce_sweep > 60:
-                    self._last_nonce_sweep = now
-                    conn.execute(
-                        delete(signature_nonces).where(signature_nonces.c.expires_at < now)
-                    )
-                row = conn.execute(
-                    select(signature_nonces.c.expires_at).where(signature_nonces.c.nonce == nonce)
-                ).first()
-                if row is not None:
-                    if row.expires_at >= now:
-                        return False
-                    conn.execute(delete(signature_nonces).where(signature_nonces.c.nonce == nonce))
-                conn.execute(insert(signature_nonces).values(nonce=nonce, expires_at=now + window))
-        except IntegrityError:  # a concurrent request claimed it first
-            return False
-        return True
+        return self.nonces.claim(nonce)
 
 
 def load_clock_offset(conn) -> float:  # noqa: ANN001

@@ -244,3 +244,8 @@ def test_every_answer_carries_a_distinct_x_request_id(tenant):
 
 def test_an_unknown_api_version_path_answers_404_apigw_0101(tenant):
     gateway_refusal(httpx.get(f"{tenant.url}/v9/anything"), 404, "APIGW.0101")
+
+
+def test_a_trailing_slash_is_another_path_not_a_redirect(tenant):
+    response = httpx.get(f"{tenant.url}/v3/{tenant.project_id()}/vpc/vpcs/x/")
+    gateway_refusal(response, 404, "APIGW.0101")

@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 import traceback
+from collections.abc import Callable
 
 from sqlalchemy import delete, func, select, update
 
@@ -37,7 +38,12 @@ class Worker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._chores: list[Callable[[], None]] = []
         clock.on_change(self.wake)
+
+    def add_chore(self, chore: Callable[[], None]) -> None:
+        """Run ``chore`` on every pass of the engine thread (batched bookkeeping)."""
+        self._chores.append(chore)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="openecs-engine", daemon=True)
@@ -56,6 +62,8 @@ class Worker:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
+                for chore in self._chores:
+                    chore()
                 ran = self.run_due()
             except Exception:  # a broken store must not kill the engine thread
                 log.exception("engine pass failed")

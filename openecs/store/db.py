@@ -71,8 +71,10 @@ class Database:
                 conn.exec_driver_sql(f"BEGIN {mode}")
 
             return engine
+        # No pre-ping: it costs a round trip per checkout; a connection the server
+        # dropped is invalidated on first use and the pool recycles old ones.
         return create_engine(
-            self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            self.url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
         )
 
     @contextmanager

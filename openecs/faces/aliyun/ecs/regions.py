@@ -14,6 +14,7 @@ from openecs.faces.params import Param
 @operation(
     "Ecs",
     "DescribeRegions",
+    uses_store=False,
     params=[
         REGION_ID_IGNORED,
         ACCEPT_LANGUAGE,

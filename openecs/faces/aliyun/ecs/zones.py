@@ -27,6 +27,7 @@ SPOT_STRATEGIES = ("NoSpot", "SpotWithPriceLimit", "SpotAsPriceGo")
 @operation(
     "Ecs",
     "DescribeZones",
+    uses_store=False,
     params=[
         REGION_ID,
         replace(

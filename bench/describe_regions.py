@@ -1,0 +1,588 @@
+"""Benchmark: a signed Alibaba DescribeRegions on OpenECS against a bare ASGI hello-world.
+
+Both servers run as child processes under the same uvicorn settings (one
+worker, automatic loop and HTTP implementation, access log off; see
+bench/hello_asgi.py), so the measured difference is what OpenECS adds per
+call: signature check, nonce write to the store, thread-pool hop, routing,
+parameter checking and JSON. Each of C client threads owns one keep-alive
+connection: a raw socket by default, because http.client and httpx cost more
+CPU per call than the bare server itself (``--client`` picks them anyway).
+OpenECS gets ACS3-HMAC-SHA256 requests signed as the Tea SDK signs them (fresh
+nonce and current x-acs-date each, signed before the timed loop, so one run
+must finish within the 15-minute signature window), the hello-world plain GETs.
+
+Besides calls/s and latency it reports CPU time per call of each server
+process (from /proc) and of the client process, so that a client-bound run is
+visible rather than mistaken for a fast server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+REPO = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+TARGET_RATIO = 3.0
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+Request = tuple[str, str, dict[str, str]]  # method, path with query, headers
+
+
+# -- child servers
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def child_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@dataclass
+class Server:
+    name: str
+    args: list[str]
+    port: int
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 60.0) -> Server:
+        self.proc = subprocess.Popen(self.args, cwd=REPO, env=child_env())
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}")
+            try:
+                conn = http.client.HTTPConnection(HOST, self.port, timeout=1)
+                conn.request("GET", "/_openecs/health")
+                if conn.getresponse().status == 200:
+                    conn.close()
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise TimeoutError(f"{self.name} did not answer /_openecs/health")
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time of the server process so far (all its threads)."""
+        stat = Path(f"/proc/{self.pid}/stat").read_text()
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def openecs_server(data_dir: Path, database_url: str | None) -> Server:
+    port = free_port()
+    args = [
+        sys.executable,
+        "-m",
+        "openecs",
+        "serve",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(data_dir),
+        "--log-level",
+        "warning",
+    ]
+    if database_url:
+        args += ["--database-url", database_url]
+    return Server("OpenECS", args, port)
+
+
+def bare_server() -> Server:
+    port = free_port()
+    args = [sys.executable, str(REPO / "bench" / "hello_asgi.py"), "--port", str(port)]
+    return Server("bare ASGI", args, port)
+
+
+def create_account(data_dir: Path, database_url: str | None) -> tuple[str, str]:
+    """A fresh account on the server's store, through the CLI; returns (key id, secret)."""
+    args = [
+        sys.executable,
+        "-m",
+        "openecs",
+        "accounts",
+        "create",
+        f"bench-{uuid.uuid4().hex[:12]}",
+        "--json",
+        "--data-dir",
+        str(data_dir),
+    ]
+    if database_url:
+        args += ["--database-url", database_url]
+    out = subprocess.run(args, cwd=REPO, env=child_env(), check=True, capture_output=True)
+    account = json.loads(out.stdout)
+    return account["access_key_id"], account["access_key_secret"]
+
+
+# -- requests
+def pct(value: str) -> str:
+    return quote(value, safe="-_.~")
+
+
+def signed_describe_regions(ak: str, sk: str, port: int) -> Request:
+    """One DescribeRegions as the Tea SDK sends it (POST /, ACS3-HMAC-SHA256, empty body)."""
+    query = [("RegionId", "cn-hangzhou")]
+    payload_hash = hashlib.sha256(b"").hexdigest()
+    headers = {
+        "accept": "application/json",
+        "host": f"{HOST}:{port}",
+        "user-agent": "AlibabaCloud (Linux; x86_64) Python/3.11 Core/0.4.3 TeaDSL/2",
+        "x-acs-action": "DescribeRegions",
+        "x-acs-content-sha256": payload_hash,
+        "x-acs-date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "x-acs-signature-nonce": uuid.uuid4().hex,
+        "x-acs-version": "2014-05-26",
+    }
+    signed = ";".join(sorted(headers))
+    canonical = "\n".join(
+        [
+            "POST",
+            "/",
+            "&".join(f"{pct(k)}={pct(v)}" for k, v in sorted(query)),
+            "".join(f"{k}:{headers[k]}\n" for k in sorted(headers)),
+            signed,
+            payload_hash,
+        ]
+    )
+    to_sign = "ACS3-HMAC-SHA256\n" + hashlib.sha256(canonical.encode()).hexdigest()
+    signature = hmac.new(sk.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
+    headers["authorization"] = (
+        f"ACS3-HMAC-SHA256 Credential={ak},SignedHeaders={signed},Signature={signature}"
+    )
+    path = "/?" + "&".join(f"{pct(k)}={pct(v)}" for k, v in query)
+    return "POST", path, headers
+
+
+def plain_get(port: int) -> Request:
+    return "GET", "/", {"host": f"{HOST}:{port}", "accept": "application/json"}
+
+
+# -- clients: one persistent connection per thread
+class RawClient:
+    """A socket that writes pre-serialized requests and reads Content-Length responses.
+
+    The default load generator: its CPU cost per call is a fraction of the
+    bare server's, where http.client's and httpx's are larger than it (so with
+    them the bare figures measure the client). It refuses what it cannot
+    parse (chunked bodies, a closed connection) rather than guess.
+    """
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection((HOST, port), timeout=30)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+
+    @staticmethod
+    def prepare(req: Request) -> bytes:
+        method, path, headers = req
+        lines = [f"{method} {path} HTTP/1.1", *(f"{k}: {v}" for k, v in headers.items())]
+        if method == "POST":
+            lines.append("content-length: 0")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+    def _more(self, buf: bytes) -> bytes:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("the server closed the connection")
+        return buf + chunk
+
+    def call(self, req: bytes) -> tuple[int, bytes]:
+        self.sock.sendall(req)
+        buf = self.buf
+        while (end := buf.find(b"\r\n\r\n")) < 0:
+            buf = self._more(buf)
+        head = buf[:end].decode("latin-1").lower()
+        if not head.startswith("http/1.1 ") or "transfer-encoding:" in head:
+            raise ConnectionError(f"unexpected response head: {head[:200]!r}")
+        length = int(head.split("content-length:", 1)[1].split("\r\n", 1)[0])
+        stop = end + 4 + length
+        while len(buf) < stop:
+            buf = self._more(buf)
+        self.buf = buf[stop:]
+        return int(head[9:12]), buf[end + 4 : stop]
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class StdlibClient:
+    """http.client on a persistent connection."""
+
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        self.conn.connect()
+        self.conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    @staticmethod
+    def prepare(req: Request) -> Request:
+        return req
+
+    def call(self, req: Request) -> tuple[int, bytes]:
+        self.conn.request(req[0], req[1], headers=req[2])
+        resp = self.conn.getresponse()
+        return resp.status, resp.read()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class HttpxClient:
+    """httpx.Client on a persistent connection."""
+
+    def __init__(self, port: int) -> None:
+        import httpx
+
+        self.client = httpx.Client(base_url=f"http://{HOST}:{port}", timeout=30, trust_env=False)
+
+    @staticmethod
+    def prepare(req: Request) -> Request:
+        return req
+
+    def call(self, req: Request) -> tuple[int, bytes]:
+        resp = self.client.request(req[0], req[1], headers=req[2])
+        return resp.status_code, resp.content
+
+    def close(self) -> None:
+        self.client.close()
+
+
+CLIENTS: dict[str, type[RawClient] | type[StdlibClient] | type[HttpxClient]] = {
+    "raw": RawClient,
+    "http.client": StdlibClient,
+    "httpx": HttpxClient,
+}
+
+
+# -- one timed run
+@dataclass
+class Result:
+    name: str
+    clients: int
+    calls: int
+    seconds: float
+    latencies_ns: list[int]
+    server_cpu: float
+    client_cpu: float
+    failures: int = 0
+    sample_failure: str = ""
+    statuses: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def calls_per_s(self) -> float:
+        return self.calls / self.seconds
+
+    @property
+    def us_per_call(self) -> float:
+        return self.seconds / self.calls * 1e6
+
+    def percentile_ms(self, q: float) -> float:
+        lat = self.latencies_ns
+        return lat[min(len(lat) - 1, int(q * len(lat)))] / 1e6
+
+    @property
+    def server_us_per_call(self) -> float:
+        return self.server_cpu / self.calls * 1e6
+
+    @property
+    def client_us_per_call(self) -> float:
+        return self.client_cpu / self.calls * 1e6
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "server": self.name,
+            "clients": self.clients,
+            "calls": self.calls,
+            "calls_per_s": round(self.calls_per_s, 1),
+            "p50_ms": round(self.percentile_ms(0.50), 3),
+            "p99_ms": round(self.percentile_ms(0.99), 3),
+            "server_cpu_us_per_call": round(self.server_us_per_call, 1),
+            "client_cpu_us_per_call": round(self.client_us_per_call, 1),
+            "failures": self.failures,
+        }
+
+
+def run(
+    server: Server,
+    make_request: Callable[[], Request],
+    *,
+    calls: int,
+    warmup: int,
+    clients: int,
+    client_kind: str,
+) -> Result:
+    """``warmup`` then ``calls`` requests over ``clients`` threads; only the latter are timed."""
+    kind = CLIENTS[client_kind]
+    per_thread = [calls // clients + (1 if i < calls % clients else 0) for i in range(clients)]
+    warm = max(1, warmup // clients)
+    # Every request is built, signed and serialized here, outside the timed loop.
+    batches = [[kind.prepare(make_request()) for _ in range(warm + n)] for n in per_thread]
+    latencies: list[list[int]] = [[] for _ in range(clients)]
+    statuses: list[dict[int, int]] = [{} for _ in range(clients)]
+    failures: list[str] = []  # a few sample bodies; list.append is atomic
+    errors: list[BaseException] = []
+    ready = threading.Barrier(clients + 1)
+    go = threading.Barrier(clients + 1)
+
+    def worker(i: int) -> None:
+        try:
+            client = kind(server.port)
+        except BaseException as exc:
+            errors.append(exc)
+            ready.abort()
+            return
+        reqs, lat, seen = batches[i], latencies[i], statuses[i]
+        clock = time.perf_counter_ns
+        try:
+            for n, req in enumerate(reqs):
+                if n == warm:
+                    ready.wait()
+                    go.wait()
+                t0 = clock()
+                status, body = client.call(req)
+                if n >= warm:
+                    lat.append(clock() - t0)
+                seen[status] = seen.get(status, 0) + 1
+                if status != 200 and len(failures) < 3:
+                    failures.append(f"{status} {body[:300]!r}")
+        except threading.BrokenBarrierError:
+            pass
+        except BaseException as exc:
+            errors.append(exc)
+            ready.abort()
+            go.abort()
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(clients)]
+    for t in threads:
+        t.start()
+    try:
+        ready.wait()
+        cpu0, own0 = server.cpu_seconds(), time.process_time()
+        t0 = time.perf_counter()
+        go.wait()
+    except threading.BrokenBarrierError:
+        pass
+    for t in threads:
+        t.join()
+    if errors:
+        raise RuntimeError(f"{server.name}: a client failed: {errors[0]!r}") from errors[0]
+    seconds = time.perf_counter() - t0
+    cpu1, own1 = server.cpu_seconds(), time.process_time()
+
+    merged: dict[int, int] = {}
+    for seen in statuses:
+        for status, n in seen.items():
+            merged[status] = merged.get(status, 0) + n
+    return Result(
+        name=server.name,
+        clients=clients,
+        calls=calls,
+        seconds=seconds,
+        latencies_ns=sorted(x for lat in latencies for x in lat),
+        server_cpu=cpu1 - cpu0,
+        client_cpu=own1 - own0,
+        failures=sum(merged.values()) - merged.get(200, 0),  # warm-up calls included
+        sample_failure=failures[0] if failures else "",
+        statuses=merged,
+    )
+
+
+# -- profiling (optional; py-spy is not a project dependency)
+class PySpy:
+    """``py-spy record`` attached to a server for the duration of a ``with`` block."""
+
+    def __init__(self, pid: int, out: Path) -> None:
+        exe = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        self.args = [
+            exe,
+            "record",
+            "--pid",
+            str(pid),
+            "--rate",
+            "500",
+            "--threads",
+            "--format",
+            "raw",
+            "-o",
+            str(out),
+        ]
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> PySpy:
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL)
+        time.sleep(1.0)  # let it attach before the timed calls start
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
+        self.proc.wait(60)
+
+
+# -- report
+def print_pair(bare: Result, ecs: Result) -> None:
+    head = (
+        f"{'server':<10} {'C':>2} {'calls':>7} {'calls/s':>9} {'p50 ms':>8} {'p99 ms':>8}"
+        f" {'server CPU us/call':>19} {'client CPU us/call':>19}"
+    )
+    print(head)
+    print("-" * len(head))
+    for r in (bare, ecs):
+        print(
+            f"{r.name:<10} {r.clients:>2} {r.calls:>7} {r.calls_per_s:>9.0f}"
+            f" {r.percentile_ms(0.5):>8.3f} {r.percentile_ms(0.99):>8.3f}"
+            f" {r.server_us_per_call:>19.1f} {r.client_us_per_call:>19.1f}"
+        )
+    wall = ecs.us_per_call / bare.us_per_call
+    cpu = ecs.server_us_per_call / bare.server_us_per_call
+    verdict = "met" if wall < TARGET_RATIO else "NOT met"
+    print(
+        f"per-call cost OpenECS / bare: {wall:.2f}x (wall clock, 1 / calls-per-s), "
+        f"{cpu:.2f}x (server CPU); target < {TARGET_RATIO:g}x: {verdict}"
+    )
+    share = bare.client_us_per_call / bare.server_us_per_call
+    print(
+        f"client CPU per call = {share:.0%} of the bare server's"
+        + (": the bare run is client-bound, the ratio above is understated" if share >= 1 else "")
+    )
+    if ecs.failures:
+        print(
+            f"OpenECS: {ecs.failures} calls (warm-up included) did not answer 200 "
+            f"(statuses {ecs.statuses}); first: {ecs.sample_failure}"
+        )
+    print()
+
+
+def parse_clients(text: str) -> list[int]:
+    try:
+        values = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        values = []
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError("takes positive integers, e.g. 4 or 1,4")
+    return values
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--calls", type=int, default=10_000, help="timed calls per server and C")
+    parser.add_argument(
+        "--clients",
+        type=parse_clients,
+        default=[1, 4],
+        help="concurrent client threads; a comma list runs each (default 1,4)",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=None,
+        help="untimed calls first (default: a tenth of --calls, at least 200)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="postgresql://... to run OpenECS on PostgreSQL instead of SQLite",
+    )
+    parser.add_argument(
+        "--client",
+        choices=list(CLIENTS),
+        default="raw",
+        help="load generator's HTTP client (default raw: the cheapest)",
+    )
+    parser.add_argument(
+        "--py-spy",
+        type=Path,
+        default=None,
+        metavar="PREFIX",
+        help="profile OpenECS's timed calls into PREFIX-c<C>.txt (perturbs figures)",
+    )
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = parser.parse_args(argv)
+    if args.calls < max(args.clients):
+        parser.error("--calls must be at least the number of clients")
+    warmup = args.warmup if args.warmup is not None else max(200, args.calls // 10)
+
+    results: list[Result] = []
+    with ExitStack() as stack:
+        data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="openecs-bench-")))
+        ecs = openecs_server(data_dir, args.database_url).start()
+        stack.callback(ecs.stop)
+        bare = bare_server().start()
+        stack.callback(bare.stop)
+        ak, sk = create_account(data_dir, args.database_url)
+        print(
+            f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, client {args.client}, "
+            f"store {'postgresql' if args.database_url else 'sqlite'}, "
+            f"{args.calls} calls after {warmup} warm-up calls"
+        )
+        if args.py_spy:
+            print("profiling OpenECS with py-spy: its figures are perturbed")
+        print()
+        for c in args.clients:
+            r_bare = run(
+                bare,
+                lambda: plain_get(bare.port),
+                calls=args.calls,
+                warmup=warmup,
+                clients=c,
+                client_kind=args.client,
+            )
+            with ExitStack() as profiling:
+                if args.py_spy:
+                    out = args.py_spy.with_name(f"{args.py_spy.name}-c{c}.txt")
+                    profiling.enter_context(PySpy(ecs.pid, out))
+                r_ecs = run(
+                    ecs,
+                    lambda: signed_describe_regions(ak, sk, ecs.port),
+                    calls=args.calls,
+                    warmup=warmup,
+                    clients=c,
+                    client_kind=args.client,
+                )
+            print_pair(r_bare, r_ecs)
+            results += [r_bare, r_ecs]
+    if args.json:
+        args.json.write_text(json.dumps([r.as_json() for r in results], indent=2) + "\n")
+    return 1 if any(r.failures for r in results if r.name == "OpenECS") else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
