@@ -41,6 +41,15 @@ def postgres_url() -> Iterator[str]:
     drop_postgres_database(url)
 
 
+@pytest.fixture
+def fresh_postgres_url() -> Iterator[str]:
+    """A database of the test's own, for tests whose engine clock must not meet a server's."""
+    require_postgres()
+    url = create_postgres_database()
+    yield url
+    drop_postgres_database(url)
+
+
 def _start(settings: Settings) -> InProcessServer:
     return InProcessServer(settings).start()
 

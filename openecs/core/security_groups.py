@@ -316,12 +316,14 @@ def add_rules(
                 )
     existing = {r.identity(): r for r in list_rules(conn, [group_id])[group_id]}
     out: list[tuple[Rule, bool]] = []
-    for spec in specs:
+    for n, spec in enumerate(specs):
         key = spec.identity()
         if key in existing:
             out.append((existing[key], False))
             continue
-        rule = Rule(**{**spec.__dict__, "id": rule_id(), "group_id": group_id, "created_at": now})
+        # A microsecond apart, so that rules added together list in the order they were given.
+        created = now + n * 1e-6
+        rule = Rule(**{**spec.__dict__, "id": rule_id(), "group_id": group_id, "created_at": created})
         conn.execute(
             insert(security_group_rules).values(
                 id=rule.id,
@@ -336,7 +338,7 @@ def add_rules(
                 action=rule.action,
                 priority=rule.priority,
                 description=rule.description,
-                created_at=now,
+                created_at=created,
                 extra=json.dumps(rule.extra),
             )
         )

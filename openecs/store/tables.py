@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
@@ -146,6 +147,16 @@ security_groups = Table(
     Column("created_at", Float, nullable=False),
     Column("extra", Text, nullable=False),
     Index("ix_security_groups_owner", "account_id", "cloud", "region"),
+    # At most one default group per scope, even when two first requests race to make it.
+    Index(
+        "uq_security_groups_default",
+        "account_id",
+        "cloud",
+        "region",
+        unique=True,
+        sqlite_where=text("is_default = 1"),
+        postgresql_where=text("is_default = 1"),
+    ),
 )
 
 security_group_rules = Table(

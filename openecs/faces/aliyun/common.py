@@ -157,11 +157,17 @@ TAG_VALUE = Param(
 
 
 def _unique_keys(tags: list[dict[str, Any]]) -> None:
+    _check_unique_keys(tags, TAG_KEY_INVALID, TAG_KEY_DUPLICATE)
+
+
+def _check_unique_keys(
+    tags: list[dict[str, Any]], key_invalid: ErrorSpec, duplicate: ErrorSpec
+) -> None:
     keys = [t.get("Key", t.get("key")) for t in tags]
     if any(k is None for k in keys):
-        TAG_KEY_INVALID.raise_("Tag.N.Key")
+        key_invalid.raise_("Tag.N.Key")
     if len(set(keys)) != len(keys):
-        TAG_KEY_DUPLICATE.raise_("Tag.N.Key")
+        duplicate.raise_("Tag.N.Key")
 
 
 def tags(
@@ -170,11 +176,29 @@ def tags(
     too_many: ErrorSpec = TAGS_QUOTA,
     extra_fields: Iterable[Param] = (),
     required: bool = False,
+    key_invalid: ErrorSpec = TAG_KEY_INVALID,
+    value_invalid: ErrorSpec = TAG_VALUE_INVALID,
+    duplicate: ErrorSpec = TAG_KEY_DUPLICATE,
 ) -> Param:
     """``Tag.N`` (``{Key, Value}``, N from 1 to 20): malformed keys and values, duplicates and
     too many tags answer the vendor's codes. ``extra_fields`` adds the vendor's legacy
-    lowercase ``key``/``value`` spellings where an operation still lists them."""
-    item = Param("item", STRUCT, fields=(TAG_KEY, TAG_VALUE, *extra_fields))
+    lowercase ``key``/``value`` spellings where an operation still lists them. The rules
+    are the same everywhere; an API family that words its refusals differently (the VPC
+    product's TagResources family) passes its own codes."""
+    key = TAG_KEY if key_invalid is TAG_KEY_INVALID else replace(TAG_KEY, invalid=key_invalid)
+    value = (
+        TAG_VALUE
+        if value_invalid is TAG_VALUE_INVALID
+        else replace(TAG_VALUE, invalid=value_invalid)
+    )
+    if key_invalid is TAG_KEY_INVALID and duplicate is TAG_KEY_DUPLICATE:
+        check = _unique_keys
+    else:
+
+        def check(tags: list[dict[str, Any]]) -> None:
+            _check_unique_keys(tags, key_invalid, duplicate)
+
+    item = Param("item", STRUCT, fields=(key, value, *extra_fields))
     return Param(
         name,
         LIST,
@@ -182,7 +206,7 @@ def tags(
         required=required,
         max_items=TAG_LIMIT,
         too_many=too_many,
-        check=_unique_keys,
+        check=check,
     )
 
 

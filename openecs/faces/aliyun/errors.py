@@ -87,6 +87,31 @@ DOMAIN_ERRORS: dict[str, ErrorSpec] = {
         "InvalidCidrBlock.Overlapped", "Specified CIDR block overlapped with other subnets."
     ),
     "subnet.in_use": ErrorSpec("DependencyViolation", "Specified object has dependent resources."),
+    # -- a ClientToken sent again with other parameters (VPC and ECS idempotence guides)
+    "idempotency.mismatch": ErrorSpec(
+        "IdempotentParameterMismatch",
+        "Request uses a client token in a previous request but is not identical to that request.",
+    ),
+    # -- security groups (ECS 2014-05-26; Alibaba's VPC product has no security groups)
+    "security_group.not_found": ErrorSpec(
+        "InvalidSecurityGroupId.NotFound", "The specified SecurityGroupId does not exist.", 404
+    ),
+    "security_group.in_use": ErrorSpec(
+        "DependencyViolation", "There is still instance(s) in the specified security group.", 403
+    ),
+    "security_group.referenced": ErrorSpec(
+        "DependencyViolation", "The specified security group has been authorized in another one.", 403
+    ),
+    "security_group.rules_exceeded": ErrorSpec(
+        "AuthorizationLimitExceed", "The limit of authorization records in the security group reaches.", 403
+    ),
+    "security_group.remote_other_vpc": ErrorSpec(
+        "InvalidSourceGroupId.Mismatch",
+        "Specified security group and source group are not in the same VPC.",
+    ),
+    "security_group_rule.not_found": ErrorSpec(
+        "InvalidSecurityGroupRuleId.NotFound", "The specified SecurityGroupRuleId is not exists.", 404
+    ),
 }
 
 _FALLBACK_STATUS: list[tuple[type[DomainError], int, str]] = [

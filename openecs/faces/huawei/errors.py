@@ -80,6 +80,8 @@ IMS_PARAMS = param_defaults("IMG.0001")
 # VPC answers parameter errors with VPC.0101 on VPC routes and VPC.0201 on subnet routes.
 VPC_PARAMS = param_defaults("VPC.0101")
 SUBNET_PARAMS = param_defaults("VPC.0201")
+# ... and VPC.0601 on security group routes (v1 and v3).
+SECURITY_GROUP_PARAMS = param_defaults("VPC.0601")
 IAM_PARAMS = param_defaults("IAM.0007")
 
 # -- domain errors: core reason -> vendor error, per service ("*" applies to all)
@@ -110,6 +112,50 @@ DOMAIN_ERRORS: dict[str, dict[str, ErrorSpec]] = {
         # The vendor's table gives HTTP 500 for VPC.0209; a request that conflicts with the
         # state is the client's to fix, so OpenECS answers it with 409 (never a 5xx).
         "subnet.in_use": ErrorSpec("VPC.0209", "Subnet is still used, such as computer, LB.", 409),
+        # Security groups: the error table's "Securitygroup is not exist." (404), and the
+        # Neutron refusals the vendor wraps in VPC.0602 with Neutron's status.
+        "security_group.not_found": ErrorSpec("VPC.0603", "Securitygroup is not exist.", 404),
+        "security_group_rule.not_found": ErrorSpec(
+            "VPC.0603", "Security group rule {id} is not exist.", 404
+        ),
+        "security_group.in_use": ErrorSpec(
+            "VPC.0602",
+            '{{"NeutronError":{{"message":"Security Group {id} in use.",'
+            '"type":"SecurityGroupInUse","detail":""}}}}',
+            409,
+        ),
+        "security_group.referenced": ErrorSpec(
+            "VPC.0602",
+            '{{"NeutronError":{{"message":"Security Group {id} in use.",'
+            '"type":"SecurityGroupInUse","detail":""}}}}',
+            409,
+        ),
+        # Ports (the port and private IP modules of the error table): a taken address is
+        # VPC.0701 (409), an address the subnet cannot give is VPC.0705, a missing port is
+        # the module's "Query resource by id fail." VPC.0704 (404). A full subnet is the
+        # Neutron IpAddressGenerationFailure (409) wrapped in the port module's 409 VPC.2511.
+        "interface.not_found": ErrorSpec(
+            "VPC.0704", "Query resource by id {id} fail.the port could not be found.", 404
+        ),
+        "ip.in_use": ErrorSpec("VPC.0701", "IP is in use", 409),
+        "ip.outside_subnet": ErrorSpec(
+            "VPC.0705", "IP address is not a valid IP for the specified subnet."
+        ),
+        "ip.reserved": ErrorSpec(
+            "VPC.0705", "IP address is not a valid IP for the specified subnet."
+        ),
+        "ip.malformed": ErrorSpec(
+            "VPC.0705", "IP address is not a valid IP for the specified subnet."
+        ),
+        "subnet.ip_exhausted": ErrorSpec(
+            "VPC.2511",
+            '{{"NeutronError":{{"message":"No more IP addresses available on subnet {cidr}.",'
+            '"type":"IpAddressGenerationFailure","detail":""}}}}',
+            409,
+        ),
+        "interface.groups_repeated": ErrorSpec(
+            "VPC.2500", "Param is invalid. A security group is named twice in security_groups."
+        ),
     },
 }
 

@@ -2,24 +2,28 @@
 
 The VPC itself lives in the cloud-neutral core (:mod:`openecs.core.network`);
 this module adds what only Alibaba has: the vRouter and system route table
-every VPC gets, the resource group, tags, user CIDRs, the ClientToken, and
-the vendor's spelling (``Pending``/``Available``, ISO 8601 ``CreationTime``,
+every VPC gets, the resource group, user CIDRs, and the vendor's spelling
+(``Pending``/``Available``, ISO 8601 ``CreationTime``,
 ``Vpcs.Vpc[].VSwitchIds.VSwitchId[]``). Those extras are kept in the core's
-``extra`` dict. It also holds the helpers the vSwitch and route-table modules
-share: the caller's scope, finding a resource when RegionId is omitted, and
-the name and description rules.
+``extra`` dict. Tags live in :mod:`openecs.core.tags` (so TagResources and the
+Describe* filters read one table) and a ClientToken's first answer in
+:mod:`openecs.core.idempotency` (so a retry, even a concurrent one, creates
+nothing twice). It also holds the helpers the vSwitch, route-table and tag
+modules share: the caller's scope, finding a resource when RegionId is
+omitted, the name and description rules, tags in and out, and the token.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection
 
-from openecs.core import catalog, network
+from openecs.core import catalog, idempotency, network
+from openecs.core import tags as core_tags
 from openecs.core.errors import NotFound
 from openecs.core.ids import aliyun_id
 from openecs.faces.aliyun import common
@@ -165,14 +169,49 @@ def default_resource_group(call: Call) -> str:
     return "rg-acfm" + digits.rjust(11, "0")
 
 
-def tags_out(extra: dict[str, Any]) -> dict[str, Any]:
-    return {"Tag": [dict(t) for t in extra.get("Tags", [])]}
+# The core's resource types in the tags table (cloud-neutral words; the faces spell them).
+TAGGED_VPC = "vpc"
+TAGGED_SUBNET = "subnet"
 
 
-def tags_match(extra: dict[str, Any], wanted: list[dict[str, str]]) -> bool:
-    have = {t["Key"]: t["Value"] for t in extra.get("Tags", [])}
+def tag_pairs(values: list[dict[str, Any]] | None) -> list[core_tags.Tag]:
+    """Checked ``Tag.N`` values as the core's (key, value) pairs."""
+    return [(t["Key"], t["Value"]) for t in common.normalized_tags(values)]
+
+
+def tags_out(pairs: Iterable[core_tags.Tag]) -> dict[str, Any]:
+    """``Tags.Tag[{Key, Value}]`` as DescribeVpcs and DescribeVSwitches answer it."""
+    return {"Tag": [{"Key": k, "Value": v} for k, v in pairs]}
+
+
+def tags_match(have: Mapping[str, str], wanted: list[dict[str, Any]]) -> bool:
+    """Whether a resource's tags ({key: value}) carry every wanted tag; a wanted tag without
+    a value (or with an empty one) matches any value of its key, as the vendor filters."""
     return all(
-        t["Key"] in have and (not t["Value"] or have[t["Key"]] == t["Value"]) for t in wanted
+        t["Key"] in have and (not t.get("Value") or have[t["Key"]] == t["Value"]) for t in wanted
+    )
+
+
+def once(
+    conn: Connection,
+    call: Call,
+    region: str,
+    action: str,
+    p: dict[str, Any],
+    produce: Callable[[], dict[str, Any]],
+) -> dict[str, Any]:
+    """``produce()``'s answer, or the first answer to this ClientToken (IdempotentParameterMismatch
+    when the token came with other parameters). The fingerprint is of every checked parameter
+    except the token itself."""
+    fingerprint = idempotency.fingerprint({k: v for k, v in p.items() if k != "ClientToken"})
+    return idempotency.once(
+        conn,
+        call.account.id,
+        f"aliyun:{region}:{action}",
+        p.get("ClientToken"),
+        fingerprint,
+        produce,
+        now=call.clock.now(),
     )
 
 
@@ -185,7 +224,9 @@ def require_status(status: str, error: ErrorSpec) -> None:
 # --------------------------------------------------------------------------- rendering
 
 
-def render_vpc(call: Call, vpc: network.Vpc, vswitch_ids: list[str]) -> dict[str, Any]:
+def render_vpc(
+    call: Call, vpc: network.Vpc, vswitch_ids: list[str], tags: Iterable[core_tags.Tag]
+) -> dict[str, Any]:
     x = vpc.extra
     return {
         "VpcId": vpc.id,
@@ -208,7 +249,7 @@ def render_vpc(call: Call, vpc: network.Vpc, vswitch_ids: list[str]) -> dict[str
         "DnsHostnameStatus": x.get("DnsHostnameStatus", "DISABLED"),
         "DhcpOptionsSetId": "",
         "DhcpOptionsSetStatus": "",
-        "Tags": tags_out(x),
+        "Tags": tags_out(tags),
     }
 
 
@@ -243,22 +284,15 @@ def create_vpc(call: Call, p: dict[str, Any]) -> dict[str, Any]:
     common.dry_run(p)
     region = p["RegionId"]
     where = scope(call, region)
-    token = p.get("ClientToken")
-    with call.db.write() as conn:
-        if token:
-            for vpc in network.list_vpcs(conn, where):
-                if vpc.extra.get("ClientToken") == token:
-                    return _created(vpc)
+
+    def produce() -> dict[str, Any]:
         extra = {
             "VRouterId": aliyun_id("vrt", region),
             "RouteTableId": aliyun_id("vtb", region),
             "ResourceGroupId": p.get("ResourceGroupId") or default_resource_group(call),
-            "Tags": common.normalized_tags(p.get("Tag")),
             "UserCidrs": p["UserCidr"].split(",") if p.get("UserCidr") else [],
             "DnsHostnameStatus": "ENABLED" if p["EnableDnsHostname"] else "DISABLED",
         }
-        if token:
-            extra["ClientToken"] = token
         vpc = network.create_vpc(
             conn,
             where,
@@ -270,7 +304,18 @@ def create_vpc(call: Call, p: dict[str, Any]) -> dict[str, Any]:
             ready_after=READY_AFTER,
             extra=extra,
         )
-    return _created(vpc)
+        core_tags.set_tags(
+            conn,
+            call.account.id,
+            TAGGED_VPC,
+            vpc.id,
+            tag_pairs(p.get("Tag")),
+            limit=common.TAG_LIMIT,
+        )
+        return _created(vpc)
+
+    with call.db.write() as conn:
+        return once(conn, call, region, "CreateVpc", p, produce)
 
 
 def _created(vpc: network.Vpc) -> dict[str, Any]:
@@ -310,10 +355,11 @@ def describe_vpcs(call: Call, p: dict[str, Any]) -> dict[str, Any]:
     common.dry_run(p)
     where = scope(call, p["RegionId"])
     ids = [i.strip() for i in p["VpcId"].split(",") if i.strip()] if "VpcId" in p else None
-    wanted_tags = common.normalized_tags(p.get("Tag"))
+    wanted_tags = p.get("Tag") or []
     with call.db.read() as conn:
         vpcs = network.list_vpcs(conn, where, ids=ids)
         subnets = network.list_subnets(conn, where)
+        tags = core_tags.tags_of(conn, [v.id for v in vpcs])
     vpcs = [
         v
         for v in vpcs
@@ -322,13 +368,14 @@ def describe_vpcs(call: Call, p: dict[str, Any]) -> dict[str, Any]:
         and ("ResourceGroupId" not in p or v.extra.get("ResourceGroupId") == p["ResourceGroupId"])
         and "DhcpOptionsSetId" not in p
         and p.get("VpcOwnerId", call.account.id) == call.account.id
-        and tags_match(v.extra, wanted_tags)
+        and tags_match(dict(tags[v.id]), wanted_tags)
     ]
     page = by_page_number(vpcs, p["PageNumber"], p["PageSize"])
     return {
         "Vpcs": {
             "Vpc": [
-                render_vpc(call, v, [s.id for s in subnets if s.vpc_id == v.id]) for v in page.items
+                render_vpc(call, v, [s.id for s in subnets if s.vpc_id == v.id], tags[v.id])
+                for v in page.items
             ]
         },
         **page.fields(),
@@ -352,9 +399,10 @@ def describe_vpc_attribute(call: Call, p: dict[str, Any]) -> dict[str, Any]:
     with call.db.read() as conn:
         vpc = network.get_vpc(conn, where, p["VpcId"])
         subnets = network.list_subnets(conn, where, vpc_id=vpc.id)
+        tags = core_tags.get_tags(conn, vpc.id)
     if "IsDefault" in p and vpc.is_default != p["IsDefault"]:
         raise NotFound("vpc.not_found", f"The VPC {vpc.id} does not exist.", id=vpc.id)
-    body = render_vpc(call, vpc, [s.id for s in subnets])
+    body = render_vpc(call, vpc, [s.id for s in subnets], tags)
     body["CloudResources"] = {"CloudResourceSetType": []}
     body["AssociatedCens"] = {"AssociatedCen": []}
     return body
@@ -421,4 +469,5 @@ def delete_vpc(call: Call, p: dict[str, Any]) -> dict[str, Any]:
         common.dry_run(p)
         require_status(vpc.status, VPC_STATUS_INCORRECT)
         network.delete_vpc(conn, where, vpc.id)
+        core_tags.remove_tags(conn, vpc.id)
     return {}

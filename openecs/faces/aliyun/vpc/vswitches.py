@@ -6,15 +6,19 @@ CIDR inside the VPC's and apart from its siblings, and its addresses in
 :mod:`openecs.core.ipam`, so ``AvailableIpAddressCount`` is exact (the first
 and the last three addresses are reserved, as Alibaba reserves them). What is
 Alibaba's alone is checked here: the zone belongs to the region, the mask is
-16 to 29 bits, names and descriptions follow the vendor's rules.
+16 to 29 bits, names and descriptions follow the vendor's rules. Tags and the
+ClientToken are kept by the core (:mod:`openecs.core.tags`,
+:mod:`openecs.core.idempotency`), as for VPCs.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from typing import Any
 
 from openecs.core import catalog, ipam, network
+from openecs.core import tags as core_tags
 from openecs.core.errors import NotFound
 from openecs.core.ids import aliyun_id
 from openecs.faces.aliyun import common
@@ -27,14 +31,17 @@ from openecs.faces.aliyun.vpc.vpcs import (
     READY_AFTER,
     RESOURCE_GROUP_ID,
     STATUS,
+    TAGGED_SUBNET,
     VPC_STATUS_INCORRECT,
     ipv4_only,
     iso_time,
     locate,
     name_param,
+    once,
     parse_cidr,
     require_status,
     scope,
+    tag_pairs,
     tags_match,
     tags_out,
 )
@@ -62,7 +69,11 @@ def _check_vswitch_cidr(value: str) -> None:
 
 
 def render_vswitch(
-    call: Call, s: network.Subnet, vpc: network.Vpc | None, free: int
+    call: Call,
+    s: network.Subnet,
+    vpc: network.Vpc | None,
+    free: int,
+    tags: Iterable[core_tags.Tag],
 ) -> dict[str, Any]:
     x = s.extra
     return {
@@ -86,7 +97,7 @@ def render_vswitch(
         "EnabledIpv6": False,
         "NetworkAclId": "",
         "ShareType": "Sharing",
-        "Tags": tags_out(x),
+        "Tags": tags_out(tags),
     }
 
 
@@ -117,35 +128,36 @@ def _free(subnet: network.Subnet, used: int) -> int:
 )
 def create_vswitch(call: Call, p: dict[str, Any]) -> dict[str, Any]:
     """Create a vSwitch in a zone of the VPC's region; Pending, then Available."""
-    token = p.get("ClientToken")
     with call.db.write() as conn:
         where, vpc = locate(conn, call, p.get("RegionId"), network.get_vpc, p["VpcId"])
         catalog.require_zone(catalog.aliyun(), where.region, p["ZoneId"])
-        if token:
-            for s in network.list_subnets(conn, where, vpc_id=vpc.id):
-                if s.extra.get("ClientToken") == token:
-                    return {"VSwitchId": s.id}
-        require_status(vpc.status, VPC_STATUS_INCORRECT)
-        extra: dict[str, Any] = {
-            "ResourceGroupId": vpc.extra.get("ResourceGroupId", ""),
-            "Tags": common.normalized_tags(p.get("Tag")),
-        }
-        if token:
-            extra["ClientToken"] = token
-        subnet = network.create_subnet(
-            conn,
-            where,
-            subnet_id=aliyun_id("vsw", where.region),
-            vpc_id=vpc.id,
-            zone_id=p["ZoneId"],
-            cidr_block=p["CidrBlock"],
-            name=p.get("VSwitchName", ""),
-            description=p.get("Description", ""),
-            now=call.clock.now(),
-            ready_after=READY_AFTER,
-            extra=extra,
-        )
-    return {"VSwitchId": subnet.id}
+
+        def produce() -> dict[str, Any]:
+            require_status(vpc.status, VPC_STATUS_INCORRECT)
+            subnet = network.create_subnet(
+                conn,
+                where,
+                subnet_id=aliyun_id("vsw", where.region),
+                vpc_id=vpc.id,
+                zone_id=p["ZoneId"],
+                cidr_block=p["CidrBlock"],
+                name=p.get("VSwitchName", ""),
+                description=p.get("Description", ""),
+                now=call.clock.now(),
+                ready_after=READY_AFTER,
+                extra={"ResourceGroupId": vpc.extra.get("ResourceGroupId", "")},
+            )
+            core_tags.set_tags(
+                conn,
+                call.account.id,
+                TAGGED_SUBNET,
+                subnet.id,
+                tag_pairs(p.get("Tag")),
+                limit=common.TAG_LIMIT,
+            )
+            return {"VSwitchId": subnet.id}
+
+        return once(conn, call, where.region, "CreateVSwitch", p, produce)
 
 
 @operation(
@@ -173,7 +185,7 @@ def describe_vswitches(call: Call, p: dict[str, Any]) -> dict[str, Any]:
     """List the caller's vSwitches of a region or a VPC, filtered and paged."""
     common.dry_run(p)
     ids = [i.strip() for i in p["VSwitchId"].split(",") if i.strip()] if "VSwitchId" in p else None
-    wanted_tags = common.normalized_tags(p.get("Tag"))
+    wanted_tags = p.get("Tag") or []
     with call.db.read() as conn:
         where = None
         if "RegionId" in p:
@@ -185,6 +197,7 @@ def describe_vswitches(call: Call, p: dict[str, Any]) -> dict[str, Any]:
                 pass
         subnets = network.list_subnets(conn, where, vpc_id=p.get("VpcId"), ids=ids) if where else []
         vpcs = {v.id: v for v in network.list_vpcs(conn, where)} if where else {}
+        tags = core_tags.tags_of(conn, [s.id for s in subnets])
         subnets = [
             s
             for s in subnets
@@ -199,14 +212,14 @@ def describe_vswitches(call: Call, p: dict[str, Any]) -> dict[str, Any]:
                 or vpcs[s.vpc_id].extra.get("RouteTableId") == p["RouteTableId"]
             )
             and p.get("VSwitchOwnerId", call.account.id) == call.account.id
-            and tags_match(s.extra, wanted_tags)
+            and tags_match(dict(tags[s.id]), wanted_tags)
         ]
         page = by_page_number(subnets, p["PageNumber"], p["PageSize"])
         used = ipam.used_counts(conn, [s.id for s in page.items])
     return {
         "VSwitches": {
             "VSwitch": [
-                render_vswitch(call, s, vpcs.get(s.vpc_id), _free(s, used[s.id]))
+                render_vswitch(call, s, vpcs.get(s.vpc_id), _free(s, used[s.id]), tags[s.id])
                 for s in page.items
             ]
         },
@@ -226,7 +239,8 @@ def describe_vswitch_attributes(call: Call, p: dict[str, Any]) -> dict[str, Any]
         where, subnet = locate(conn, call, p.get("RegionId"), network.get_subnet, p["VSwitchId"])
         vpc = network.get_vpc(conn, where, subnet.vpc_id)
         free = network.available_addresses(conn, subnet)
-    body = render_vswitch(call, subnet, vpc, free)
+        tags = core_tags.get_tags(conn, subnet.id)
+    body = render_vswitch(call, subnet, vpc, free, tags)
     body["CloudResources"] = {"CloudResourceSetType": []}
     return body
 
@@ -269,4 +283,5 @@ def delete_vswitch(call: Call, p: dict[str, Any]) -> dict[str, Any]:
         common.dry_run(p)
         require_status(subnet.status, VSWITCH_STATUS_INCORRECT)
         network.delete_subnet(conn, where, subnet.id)
+        core_tags.remove_tags(conn, subnet.id)
     return {}

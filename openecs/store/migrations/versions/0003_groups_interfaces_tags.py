@@ -30,6 +30,14 @@ def upgrade() -> None:
     op.create_index(
         "ix_security_groups_owner", "security_groups", ["account_id", "cloud", "region"]
     )
+    op.create_index(
+        "uq_security_groups_default",
+        "security_groups",
+        ["account_id", "cloud", "region"],
+        unique=True,
+        sqlite_where=sa.text("is_default = 1"),
+        postgresql_where=sa.text("is_default = 1"),
+    )
     op.create_table(
         "security_group_rules",
         sa.Column("id", sa.String(64), primary_key=True),
