@@ -4,13 +4,15 @@ A nonce must be refused the second time it is used within the window, by
 whichever server process sees it, and after a restart too.
 
 - SQLite (one server process by design): the process's memory is the
-  authority, so a claim costs a dictionary lookup; claimed nonces are written
-  to the ``signature_nonces`` table in batches by :meth:`flush` (the engine
+  authority, so a claim costs a dictionary lookup; claimed nonces are appended
+  to the ``signature_nonce_log`` table in batches by :meth:`flush` (the engine
   thread calls it), and the unexpired ones are loaded at start, so a restart
   does not reopen the window.
 - PostgreSQL (many processes): the table is the authority; a claim is one
   autocommit ``INSERT .. ON CONFLICT`` that takes the row only if it is new
-  or expired.
+  or expired, on connections that do not wait for the WAL flush
+  (``synchronous_commit=off``): a nonce lost in a database crash only
+  reopens its own replay window, and every call saves a disk flush.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from __future__ import annotations
 import threading
 import time
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import create_engine, delete, select
 
 from openecs.store.db import Database
-from openecs.store.tables import signature_nonces
+from openecs.store.tables import signature_nonce_log, signature_nonces
 
 _SWEEP_EVERY = 60.0
 _FLUSH_EVERY = 0.5
@@ -37,12 +39,22 @@ class NonceStore:
         self._last_sweep = time.time()
         self._last_flush_sweep = 0.0
         self._last_flush = 0.0
+        self._shared = None
+        if not db.is_sqlite:
+            self._shared = create_engine(
+                db.url,
+                isolation_level="AUTOCOMMIT",
+                connect_args={"options": "-c synchronous_commit=off"},
+                pool_size=8,
+                max_overflow=8,
+                pool_recycle=1800,
+            )
         if db.is_sqlite:
             with db.read() as conn:
                 now = time.time()
                 rows = conn.execute(
-                    select(signature_nonces.c.nonce, signature_nonces.c.expires_at).where(
-                        signature_nonces.c.expires_at >= now
+                    select(signature_nonce_log.c.nonce, signature_nonce_log.c.expires_at).where(
+                        signature_nonce_log.c.expires_at >= now
                     )
                 )
                 self._seen = {nonce: expires for nonce, expires in rows}
@@ -63,17 +75,20 @@ class NonceStore:
         return True
 
     def _claim_shared(self, nonce: str, now: float) -> bool:
-        with self.db.engine.connect() as conn:
-            claimed = conn.execute(
-                text(
-                    "INSERT INTO signature_nonces (nonce, expires_at) VALUES (:n, :e) "
-                    "ON CONFLICT (nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at "
-                    "WHERE signature_nonces.expires_at < :now"
-                ),
-                {"n": nonce, "e": now + self.window, "now": now},
+        assert self._shared is not None
+        with self._shared.connect() as conn:
+            claimed = conn.exec_driver_sql(
+                "INSERT INTO signature_nonces (nonce, expires_at) VALUES (%s, %s) "
+                "ON CONFLICT (nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at "
+                "WHERE signature_nonces.expires_at < %s",
+                (nonce, now + self.window, now),
             ).rowcount
-            conn.commit()
         return claimed == 1
+
+    def close(self) -> None:
+        self.flush()
+        if self._shared is not None:
+            self._shared.dispose()
 
     def flush(self, *, force: bool = True) -> None:
         """Write the nonces claimed since the last flush, and forget expired rows.
@@ -93,11 +108,11 @@ class NonceStore:
             return
         with self.db.write() as conn:
             if batch:
-                # One statement for the batch; a re-claimed expired nonce replaces its old row.
                 conn.exec_driver_sql(
-                    "INSERT OR REPLACE INTO signature_nonces (nonce, expires_at) VALUES (?, ?)",
+                    "INSERT INTO signature_nonce_log (nonce, expires_at) VALUES (?, ?)",
                     list(batch.items()),
                 )
             if sweep:
                 self._last_flush_sweep = now
-                conn.execute(delete(signature_nonces).where(signature_nonces.c.expires_at < now))
+                table = signature_nonce_log if self.db.is_sqlite else signature_nonces
+                conn.execute(delete(table).where(table.c.expires_at < now))

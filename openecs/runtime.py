@@ -47,7 +47,7 @@ class Runtime:
 
     def close(self) -> None:
         self.worker.stop()
-        self.nonces.flush()
+        self.nonces.close()
         with self.db.write() as conn:
             save_clock_offset(conn, self.clock.offset())
         self.db.dispose()

@@ -87,6 +87,29 @@ DOMAIN_ERRORS: dict[str, ErrorSpec] = {
         "InvalidCidrBlock.Overlapped", "Specified CIDR block overlapped with other subnets."
     ),
     "subnet.in_use": ErrorSpec("DependencyViolation", "Specified object has dependent resources."),
+    # -- addresses taken from a vSwitch (seed 004, CreateNetworkInterface's error table)
+    "subnet.ip_exhausted": ErrorSpec(
+        "InvalidVSwitchId.IpNotEnough",
+        "The number of available IP addresses on the specified vSwitch is insufficient.",
+        403,
+    ),
+    "ip.malformed": ErrorSpec(
+        "InvalidIp.Address",
+        "The IP entered is not in the correct format or is not in the optional CIDR range.",
+        403,
+    ),
+    "ip.outside_subnet": ErrorSpec(
+        "InvalidIp.Address",
+        "The IP entered is not in the correct format or is not in the optional CIDR range.",
+        403,
+    ),
+    "ip.reserved": ErrorSpec(
+        "InvalidVSwitchId.IpInvalid", "The specified private IP address is invalid.", 403
+    ),
+    "ip.in_use": ErrorSpec(
+        "InvalidPrivateIpAddress.Duplicated",
+        'The specified private IP address "{address}" is duplicated.',
+    ),
     # -- a ClientToken sent again with other parameters (VPC and ECS idempotence guides)
     "idempotency.mismatch": ErrorSpec(
         "IdempotentParameterMismatch",

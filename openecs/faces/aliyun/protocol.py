@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 import logging
 import re
 import time
@@ -31,6 +30,7 @@ from openecs.faces.aliyun import errors as E
 from openecs.faces.aliyun import signing
 from openecs.faces.aliyun.operations import VERSIONS, AliyunOperation, load_all
 from openecs.faces.call import Call
+from openecs.faces.encoding import to_json
 from openecs.faces.errors import VendorError
 from openecs.faces.params import plausible_access_key
 from openecs.runtime import Runtime
@@ -94,10 +94,7 @@ class AliyunFace:
             status, payload = self.handle(wire)
         else:
             status, payload = await run_in_threadpool(self.handle, wire)
-        # "replace": a lone surrogate that slipped into a value must not turn the answer into a 500
-        content = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode(
-            "utf-8", "replace"
-        )
+        content = to_json(payload)
         await send(
             {
                 "type": "http.response.start",
@@ -248,7 +245,7 @@ class AliyunFace:
         if not nonce:
             raise E.vendor(E.MISSING_AUTH, name="SignatureNonce")
         key = hashlib.sha256(f"{account.access_key_id}\n{nonce}".encode("utf-8", "replace"))
-        if not self.runtime.claim_nonce(key.hexdigest()):
+        if not self.runtime.claim_nonce(key.hexdigest()[:32]):  # 128 bits identify it
             raise E.vendor(E.NONCE_USED)
 
     def _verify_acs3(self, wire: WireRequest, header: str) -> Account:
@@ -295,7 +292,7 @@ def not_found_response() -> Response:
     err = E.vendor(E.INVALID_ACTION)
     body = AliyunFace.error_body(err, request_id, "Ecs")
     return Response(
-        json.dumps(body, separators=(",", ":")).encode(),
+        to_json(body),
         status_code=err.status,
         media_type="application/json;charset=utf-8",
     )

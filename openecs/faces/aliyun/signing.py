@@ -10,14 +10,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
 def pct(value: str) -> str:
     """RFC 3986 percent-encoding of UTF-8; only A-Z a-z 0-9 - _ . ~ stay as they are."""
+    if _UNRESERVED.fullmatch(value):  # most names and values: nothing to encode
+        return value
     return quote(value, safe="-_.~")
 
 

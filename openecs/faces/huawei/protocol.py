@@ -10,7 +10,6 @@ answer carries ``X-Request-Id``; refusals use the service's error shape.
 from __future__ import annotations
 
 import calendar
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from openecs.core.accounts import DEFAULT_HUAWEI_REGION, Account, region_of_proj
 from openecs.core.errors import DomainError
 from openecs.core.ids import huawei_request_id
 from openecs.faces.call import Call
+from openecs.faces.encoding import to_json
 from openecs.faces.errors import VendorError
 from openecs.faces.huawei import errors as E
 from openecs.faces.huawei import signing
@@ -216,14 +216,7 @@ def _error_body(err: VendorError, request_id: str, shape: E.Shape) -> dict[str, 
 
 
 def render(status: int, payload: Any, request_id: str) -> Response:
-    # "replace": a lone surrogate that slipped into a value must not turn the answer into a 500
-    content = (
-        b""
-        if payload is None
-        else json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode(
-            "utf-8", "replace"
-        )
-    )
+    content = b"" if payload is None else to_json(payload)
     return Response(
         content,
         status_code=status,

@@ -36,6 +36,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_signature_nonces_expires_at", "signature_nonces", ["expires_at"])
     op.create_table(
+        "signature_nonce_log",
+        sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("nonce", sa.String(128), nullable=False),
+        sa.Column("expires_at", sa.Float, nullable=False),
+    )
+    op.create_index("ix_signature_nonce_log_expires_at", "signature_nonce_log", ["expires_at"])
+    op.create_table(
         "tasks",
         sa.Column(
             "id",
@@ -63,6 +70,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("settings")
     op.drop_table("tasks")
+    op.drop_table("signature_nonce_log")
     op.drop_table("signature_nonces")
     op.drop_table("huawei_projects")
     op.drop_table("accounts")
