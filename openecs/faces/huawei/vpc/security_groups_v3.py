@@ -21,6 +21,7 @@ from openecs.faces.call import Call
 from openecs.faces.huawei import errors as E
 from openecs.faces.huawei.common import MARKER, limit_param, page_after
 from openecs.faces.huawei.operations import HuaweiArgs, Service, operation
+from openecs.faces.huawei.vpc import security_groups as v1
 from openecs.faces.huawei.vpc.security_groups import (
     ENTERPRISE_PROJECT,
     PORTED,
@@ -33,7 +34,6 @@ from openecs.faces.huawei.vpc.security_groups import (
     invalid,
     name_param,
     normal_protocol,
-    refuse_default_deletion,
     refuse_duplicate,
 )
 from openecs.faces.huawei.vpc.vpcs import project_id_of, timestamp
@@ -262,20 +262,14 @@ def update_security_group(call: Call, req: HuaweiArgs) -> dict[str, Any]:
         return {"request_id": call.request_id, "security_group": _info(conn, call, group)}
 
 
-@operation(
+# The same deletion as v1's, answered in v3's error shape.
+operation(
     SG3,
     "DeleteSecurityGroup",
     "DELETE",
     "/v3/{project_id}/vpc/security-groups/{security_group_id}",
     status=204,
-)
-def delete_security_group(call: Call, req: HuaweiArgs) -> tuple[int, None]:
-    """Delete a security group (refused while in use, referenced, or the default one)."""
-    with call.db.write() as conn:
-        scope = begin(conn, call)
-        refuse_default_deletion(sg.get_group(conn, scope, req.path["security_group_id"]))
-        sg.delete_group(conn, scope, req.path["security_group_id"])
-    return 204, None
+)(v1.delete_security_group)
 
 
 # -- rules
@@ -429,17 +423,10 @@ def list_security_group_rules(call: Call, req: HuaweiArgs) -> dict[str, Any]:
     }
 
 
-@operation(
+operation(
     SG3,
     "DeleteSecurityGroupRule",
     "DELETE",
     "/v3/{project_id}/vpc/security-group-rules/{security_group_rule_id}",
     status=204,
-)
-def delete_security_group_rule(call: Call, req: HuaweiArgs) -> tuple[int, None]:
-    """Delete a security group rule."""
-    with call.db.write() as conn:
-        scope = begin(conn, call)
-        rule = sg.get_rule(conn, scope, req.path["security_group_rule_id"])
-        sg.remove_rules(conn, scope, rule.group_id, rule_ids=[rule.id])
-    return 204, None
+)(v1.delete_security_group_rule)
