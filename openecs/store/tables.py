@@ -253,3 +253,93 @@ idempotency_records = Table(
     Column("response", Text, nullable=False),
     Column("created_at", Float, nullable=False),
 )
+
+# -- compute: key pairs, instances, disks, jobs (migration 0004) ---------------------
+
+key_pairs = Table(
+    "key_pairs",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("cloud", String(16), nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("public_key", Text, nullable=False),
+    Column("fingerprint", String(128), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("extra", Text, nullable=False),
+    UniqueConstraint("account_id", "cloud", "region", "name", name="uq_key_pairs_name"),
+)
+
+# Instances (Alibaba) and servers (Huawei). ``status`` is the core's word; ``version``
+# is bumped by every change, so a state change is a compare-and-swap on it.
+instances = Table(
+    "instances",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("cloud", String(16), nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("zone_id", String(64), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("hostname", String(255), nullable=False),
+    Column("description", String(1024), nullable=False),
+    Column("instance_type", String(64), nullable=False),
+    Column("image_id", String(128), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("vpc_id", String(64), nullable=False),
+    Column("subnet_id", String(64), nullable=False),
+    Column("key_pair_name", String(255)),
+    Column("password_hash", String(255)),
+    Column("user_data", Text),
+    Column("charge_type", String(32), nullable=False),
+    Column("deletion_protection", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("started_at", Float),
+    Column("expires_at", Float),
+    Column("auto_release_at", Float),
+    Column("version", Integer, nullable=False),
+    Column("extra", Text, nullable=False),
+    Index("ix_instances_owner", "account_id", "cloud", "region", "created_at"),
+)
+
+disks = Table(
+    "disks",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("cloud", String(16), nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("zone_id", String(64), nullable=False),
+    Column("instance_id", String(64)),
+    Column("type", String(16), nullable=False),  # system | data
+    Column("category", String(64), nullable=False),  # cloud_essd, SSD, GPSSD ...
+    Column("size", Integer, nullable=False),  # GiB
+    Column("device", String(64)),
+    Column("delete_with_instance", Integer, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("description", String(1024), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("extra", Text, nullable=False),
+    Index("ix_disks_owner", "account_id", "cloud", "region"),
+    Index("ix_disks_instance", "instance_id"),
+)
+
+# Huawei asynchronous jobs and their sub-jobs (one per server of a batch).
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("parent_id", String(64)),
+    Column("job_type", String(64), nullable=False),
+    Column("status", String(16), nullable=False),  # INIT | RUNNING | SUCCESS | FAIL
+    Column("entities", Text, nullable=False),
+    Column("error_code", String(64)),
+    Column("fail_reason", Text),
+    Column("begin_time", Float, nullable=False),
+    Column("end_time", Float),
+    Index("ix_jobs_parent", "parent_id"),
+)

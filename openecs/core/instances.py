@@ -1,0 +1,433 @@
+"""Instances (Alibaba) and servers (Huawei): their records and their lifecycle in time.
+
+An instance is created ``pending`` with its primary network interface (an
+address from its subnet, its security groups), its system disk and its data
+disks, in one transaction. From then on it moves through the core's states
+driven by the durable task engine, in engine-clock time::
+
+    pending --> starting --> running --> stopping --> stopped --> starting ...
+                                 \\--> rebooting --> running
+    any settled state --> deleting --> (gone)
+
+Every change of state is a compare-and-swap on (status, version): an
+operation that finds the instance in another state than it expects is
+refused (``instance.incorrect_status``), and a timed transition whose
+instance moved on meanwhile does nothing. The faces spell the states their
+vendor's way (Pending/Starting/Running/Stopping/Stopped; BUILD/ACTIVE/
+SHUTOFF/REBOOT and the OS-EXT-STS pair).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from openecs.core import interfaces, network
+from openecs.core.errors import Conflict, NotFound
+from openecs.core.network import Scope
+from openecs.engine.tasks import TaskContext, handler, schedule
+from openecs.store.tables import disks, instances
+
+PENDING = "pending"
+STARTING = "starting"
+RUNNING = "running"
+STOPPING = "stopping"
+STOPPED = "stopped"
+REBOOTING = "rebooting"
+DELETING = "deleting"
+
+TRANSITION_TASK = "instance.transition"
+RELEASE_TASK = "instance.release"
+
+# The share of the boot time spent pending before the instance shows as starting.
+_PENDING_SHARE = 0.3
+
+
+@dataclass(frozen=True)
+class DiskSpec:
+    type: str  # system | data
+    category: str
+    size: int
+    delete_with_instance: bool = True
+    name: str = ""
+    description: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InstanceSpec:
+    """Everything a face decided about one new instance."""
+
+    instance_id: str
+    interface_id: str
+    zone_id: str
+    subnet_id: str
+    instance_type: str
+    image_id: str
+    name: str
+    hostname: str
+    disks: Sequence[tuple[str, DiskSpec]]  # (disk id, spec); the system disk first
+    description: str = ""
+    group_ids: Sequence[str] = ()
+    primary_ip: str | None = None
+    key_pair_name: str | None = None
+    password_hash: str | None = None
+    user_data: str | None = None
+    charge_type: str = "PostPaid"
+    deletion_protection: bool = False
+    expires_at: float | None = None
+    auto_release_at: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Instance:
+    id: str
+    cloud: str
+    account_id: int
+    region: str
+    zone_id: str
+    name: str
+    hostname: str
+    description: str
+    instance_type: str
+    image_id: str
+    status: str
+    vpc_id: str
+    subnet_id: str
+    key_pair_name: str | None
+    password_hash: str | None
+    user_data: str | None
+    charge_type: str
+    deletion_protection: bool
+    created_at: float
+    started_at: float | None
+    expires_at: float | None
+    auto_release_at: float | None
+    version: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _instance(row: Any) -> Instance:
+    values = dict(row._mapping)
+    values["deletion_protection"] = bool(values["deletion_protection"])
+    values["extra"] = json.loads(values["extra"])
+    return Instance(**values)
+
+
+def _scoped(scope: Scope) -> Any:
+    return (
+        select(instances)
+        .where(instances.c.cloud == scope.cloud)
+        .where(instances.c.account_id == scope.account_id)
+        .where(instances.c.region == scope.region)
+    )
+
+
+# -- creation
+
+
+def create_instances(
+    conn: Connection,
+    scope: Scope,
+    specs: Sequence[InstanceSpec],
+    *,
+    now: float,
+    boot_seconds: float,
+) -> list[Instance]:
+    """Create every instance of a batch, or none: one transaction, one refusal rolls back all."""
+    made: list[Instance] = []
+    for spec in specs:
+        subnet = network.get_subnet(conn, scope, spec.subnet_id)
+        if subnet.zone_id != spec.zone_id:
+            raise Conflict(
+                "instance.zone_mismatch",
+                f"The subnet {subnet.id} is in {subnet.zone_id}, not {spec.zone_id}.",
+                subnet=subnet.id,
+                zone=spec.zone_id,
+            )
+        interfaces.create_interface(
+            conn,
+            scope,
+            interface_id=spec.interface_id,
+            subnet_id=subnet.id,
+            now=now,
+            status=interfaces.IN_USE,
+            type="primary",
+            primary_ip=spec.primary_ip,
+            group_ids=spec.group_ids,
+            device_id=spec.instance_id,
+            extra={"delete_on_release": True},
+        )
+        conn.execute(
+            insert(instances).values(
+                id=spec.instance_id,
+                cloud=scope.cloud,
+                account_id=scope.account_id,
+                region=scope.region,
+                zone_id=spec.zone_id,
+                name=spec.name,
+                hostname=spec.hostname,
+                description=spec.description,
+                instance_type=spec.instance_type,
+                image_id=spec.image_id,
+                status=PENDING,
+                vpc_id=subnet.vpc_id,
+                subnet_id=subnet.id,
+                key_pair_name=spec.key_pair_name,
+                password_hash=spec.password_hash,
+                user_data=spec.user_data,
+                charge_type=spec.charge_type,
+                deletion_protection=int(spec.deletion_protection),
+                created_at=now,
+                started_at=None,
+                expires_at=spec.expires_at,
+                auto_release_at=spec.auto_release_at,
+                version=1,
+                extra=json.dumps(spec.extra),
+            )
+        )
+        for n, (disk_id, disk) in enumerate(spec.disks):
+            conn.execute(
+                insert(disks).values(
+                    id=disk_id,
+                    cloud=scope.cloud,
+                    account_id=scope.account_id,
+                    region=scope.region,
+                    zone_id=spec.zone_id,
+                    instance_id=spec.instance_id,
+                    type=disk.type,
+                    category=disk.category,
+                    size=disk.size,
+                    device=f"/dev/xvd{chr(ord('a') + n)}",
+                    delete_with_instance=int(disk.delete_with_instance),
+                    status="in_use",
+                    name=disk.name,
+                    description=disk.description,
+                    created_at=now,
+                    extra=json.dumps(disk.extra),
+                )
+            )
+        _after(conn, spec.instance_id, PENDING, STARTING, now + boot_seconds * _PENDING_SHARE)
+        _after(conn, spec.instance_id, STARTING, RUNNING, now + boot_seconds)
+        if spec.auto_release_at is not None:
+            schedule(conn, RELEASE_TASK, {"id": spec.instance_id}, spec.auto_release_at)
+        made.append(get_instance(conn, scope, spec.instance_id))
+    return made
+
+
+# -- reading
+
+
+def get_instance(conn: Connection, scope: Scope, instance_id: str) -> Instance:
+    row = conn.execute(_scoped(scope).where(instances.c.id == instance_id)).first()
+    if row is None:
+        raise NotFound(
+            "instance.not_found", f"The instance {instance_id} does not exist.", id=instance_id
+        )
+    return _instance(row)
+
+
+def list_instances(
+    conn: Connection, scope: Scope, *, ids: Sequence[str] | None = None
+) -> list[Instance]:
+    query = _scoped(scope)
+    if ids is not None:
+        query = query.where(instances.c.id.in_(list(ids)))
+    query = query.order_by(instances.c.created_at, instances.c.id)
+    return [_instance(r) for r in conn.execute(query)]
+
+
+def disks_of(conn: Connection, instance_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """Each instance's disks, the system disk first."""
+    out: dict[str, list[dict[str, Any]]] = {i: [] for i in instance_ids}
+    if instance_ids:
+        rows = conn.execute(
+            select(disks)
+            .where(disks.c.instance_id.in_(list(instance_ids)))
+            .order_by(disks.c.device)
+        )
+        for row in rows:
+            values = dict(row._mapping)
+            values["extra"] = json.loads(values["extra"])
+            out[row.instance_id].append(values)
+    return out
+
+
+# -- changes of state
+
+
+def _swap(conn: Connection, instance: Instance, to: str, **values: Any) -> Instance:
+    """Move ``instance`` to ``to`` if nobody changed it since it was read."""
+    done = conn.execute(
+        update(instances)
+        .where(instances.c.id == instance.id)
+        .where(instances.c.version == instance.version)
+        .values(status=to, version=instance.version + 1, **values)
+    ).rowcount
+    if done != 1:
+        raise Conflict(
+            "instance.incorrect_status",
+            f"The instance {instance.id} changed while the request ran.",
+            id=instance.id,
+        )
+    return instance.__class__(
+        **{**instance.__dict__, "status": to, "version": instance.version + 1, **values}
+    )
+
+
+def _require(instance: Instance, allowed: Sequence[str]) -> None:
+    if instance.status not in allowed:
+        raise Conflict(
+            "instance.incorrect_status",
+            f"The instance {instance.id} is {instance.status}; this needs {' or '.join(allowed)}.",
+            id=instance.id,
+            status=instance.status,
+            expected=tuple(allowed),
+        )
+
+
+def _after(conn: Connection, instance_id: str, expect: str, to: str, due_at: float) -> None:
+    schedule(conn, TRANSITION_TASK, {"id": instance_id, "expect": expect, "to": to}, due_at)
+
+
+def start(
+    conn: Connection, scope: Scope, instance_id: str, *, now: float, boot_seconds: float
+) -> Instance:
+    instance = get_instance(conn, scope, instance_id)
+    _require(instance, (STOPPED,))
+    instance = _swap(conn, instance, STARTING)
+    _after(conn, instance.id, STARTING, RUNNING, now + boot_seconds)
+    return instance
+
+
+def stop(
+    conn: Connection, scope: Scope, instance_id: str, *, now: float, stop_seconds: float
+) -> Instance:
+    instance = get_instance(conn, scope, instance_id)
+    _require(instance, (RUNNING,))
+    instance = _swap(conn, instance, STOPPING)
+    _after(conn, instance.id, STOPPING, STOPPED, now + stop_seconds)
+    return instance
+
+
+def reboot(
+    conn: Connection, scope: Scope, instance_id: str, *, now: float, boot_seconds: float
+) -> Instance:
+    instance = get_instance(conn, scope, instance_id)
+    _require(instance, (RUNNING,))
+    instance = _swap(conn, instance, REBOOTING)
+    _after(conn, instance.id, REBOOTING, RUNNING, now + boot_seconds)
+    return instance
+
+
+def update_instance(conn: Connection, scope: Scope, instance_id: str, **changes: Any) -> Instance:
+    """Change attributes (not the state), with the same compare-and-swap as a state change."""
+    instance = get_instance(conn, scope, instance_id)
+    allowed = {
+        "name",
+        "hostname",
+        "description",
+        "password_hash",
+        "user_data",
+        "deletion_protection",
+        "key_pair_name",
+        "instance_type",
+        "auto_release_at",
+    }
+    values = {k: v for k, v in changes.items() if k in allowed}
+    if "deletion_protection" in values:
+        values["deletion_protection"] = int(values["deletion_protection"])
+    if "extra" in changes:
+        values["extra"] = json.dumps({**instance.extra, **changes["extra"]})
+    done = conn.execute(
+        update(instances)
+        .where(instances.c.id == instance.id)
+        .where(instances.c.version == instance.version)
+        .values(version=instance.version + 1, **values)
+    ).rowcount
+    if done != 1:
+        raise Conflict(
+            "instance.incorrect_status",
+            f"The instance {instance.id} changed while the request ran.",
+            id=instance.id,
+        )
+    return get_instance(conn, scope, instance_id)
+
+
+def delete_instance(
+    conn: Connection,
+    scope: Scope,
+    instance_id: str,
+    *,
+    now: float,
+    after: float,
+    force: bool = False,
+) -> Instance:
+    """Begin deleting: refused while protected, or running without ``force``.
+
+    The instance shows as ``deleting`` until the engine releases it (its
+    interfaces that delete on release, its disks that delete with it) and
+    removes it, ``after`` seconds later.
+    """
+    instance = get_instance(conn, scope, instance_id)
+    if instance.deletion_protection:
+        raise Conflict(
+            "instance.deletion_protected",
+            f"The instance {instance.id} has deletion protection.",
+            id=instance.id,
+        )
+    settled = (STOPPED, RUNNING, PENDING, STARTING, STOPPING, REBOOTING) if force else (STOPPED,)
+    _require(instance, settled)
+    instance = _swap(conn, instance, DELETING)
+    schedule(conn, RELEASE_TASK, {"id": instance.id}, now + after)
+    return instance
+
+
+def _release(conn: Connection, instance_id: str) -> None:
+    row = conn.execute(select(instances).where(instances.c.id == instance_id)).first()
+    if row is None:
+        return
+    scope = Scope(row.cloud, row.account_id, row.region)
+    for iface in interfaces.list_interfaces(conn, scope, device_id=instance_id):
+        if iface.type == "primary" or iface.extra.get("delete_on_release"):
+            interfaces.delete_interface(conn, scope, iface.id)
+        else:
+            interfaces.update_interface(
+                conn, scope, iface.id, status=interfaces.AVAILABLE, device_id=None
+            )
+    conn.execute(
+        delete(disks)
+        .where(disks.c.instance_id == instance_id)
+        .where(disks.c.delete_with_instance == 1)
+    )
+    conn.execute(
+        update(disks)
+        .where(disks.c.instance_id == instance_id)
+        .values(instance_id=None, status="available", device=None)
+    )
+    conn.execute(delete(instances).where(instances.c.id == instance_id))
+
+
+@handler(TRANSITION_TASK)
+def _transition(ctx: TaskContext, payload: dict[str, Any]) -> None:
+    """A timed step: only if the instance is still where the step expects it."""
+    values: dict[str, Any] = {"status": payload["to"]}
+    if payload["to"] == RUNNING:
+        values["started_at"] = ctx.now
+    ctx.conn.execute(
+        update(instances)
+        .where(instances.c.id == payload["id"])
+        .where(instances.c.status == payload["expect"])
+        .values(version=instances.c.version + 1, **values)
+    )
+
+
+@handler(RELEASE_TASK)
+def _release_task(ctx: TaskContext, payload: dict[str, Any]) -> None:
+    """The end of a deletion, or an auto-release time reached (then the instance is released)."""
+    _release(ctx.conn, payload["id"])

@@ -1,0 +1,211 @@
+"""Instances in the core: created with their NIC and disks, moved by the engine, refused out of turn."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from openecs.config import Settings
+from openecs.core import instances as inst
+from openecs.core import interfaces, network
+from openecs.core.accounts import create_account
+from openecs.core.errors import Conflict, NotFound
+from openecs.core.ids import aliyun_id
+from openecs.runtime import Runtime
+
+BOOT, STOP = 3.0, 2.0
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    url = request.getfixturevalue("fresh_postgres_url") if request.param == "postgres" else None
+    return Settings(data_dir=tmp_path, database_url=url)
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    rt = Runtime(settings, start_engine=False)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def world(runtime: Runtime) -> tuple[network.Scope, network.Subnet]:
+    with runtime.db.write() as conn:
+        account = create_account(conn, f"vm-{time.monotonic_ns()}")
+        scope = network.Scope("aliyun", account.id, "cn-hangzhou")
+        vpc = network.create_vpc(conn, scope, vpc_id=aliyun_id("vpc", "cn-hangzhou"), cidr_block="10.0.0.0/8",
+                                 name="v", description="", now=runtime.clock.now(), ready_after=0)
+        subnet = network.create_subnet(conn, scope, subnet_id=aliyun_id("vsw", "cn-hangzhou"), vpc_id=vpc.id,
+                                       zone_id="cn-hangzhou-h", cidr_block="10.0.0.0/24", name="s",
+                                       description="", now=runtime.clock.now(), ready_after=0)
+    return scope, subnet
+
+
+def _spec(subnet: network.Subnet, **kw) -> inst.InstanceSpec:
+    iid = aliyun_id("i", "cn-hangzhou")
+    values = dict(
+        instance_id=iid,
+        interface_id=aliyun_id("eni", "cn-hangzhou"),
+        zone_id=subnet.zone_id,
+        subnet_id=subnet.id,
+        instance_type="ecs.g7.large",
+        image_id="aliyun_3_x64_20G_alibase_20240528.vhd",
+        name="vm",
+        hostname="vm",
+        disks=[
+            (aliyun_id("d", "cn-hangzhou"), inst.DiskSpec("system", "cloud_essd", 40)),
+            (aliyun_id("d", "cn-hangzhou"), inst.DiskSpec("data", "cloud_essd", 100, delete_with_instance=False)),
+        ],
+    )
+    values.update(kw)
+    return inst.InstanceSpec(**values)
+
+
+def _create(rt: Runtime, scope, subnet, **kw) -> inst.Instance:
+    with rt.db.write() as conn:
+        return inst.create_instances(conn, scope, [_spec(subnet, **kw)], now=rt.clock.now(),
+                                     boot_seconds=BOOT)[0]
+
+
+def _status(rt: Runtime, scope, iid: str) -> str:
+    with rt.db.read() as conn:
+        return inst.get_instance(conn, scope, iid).status
+
+
+def _step(rt: Runtime, seconds: float) -> None:
+    rt.clock.advance(seconds)
+    rt.worker.drain()
+
+
+def test_a_new_instance_is_pending_with_its_nic_and_disks(runtime, world):
+    scope, subnet = world
+    vm = _create(runtime, scope, subnet)
+    assert vm.status == inst.PENDING and vm.vpc_id == subnet.vpc_id
+    with runtime.db.read() as conn:
+        (nic,) = interfaces.list_interfaces(conn, scope, device_id=vm.id)
+        assert nic.type == "primary" and nic.primary_ip == "10.0.0.1"
+        assert [d["type"] for d in inst.disks_of(conn, [vm.id])[vm.id]] == ["system", "data"]
+
+
+def test_an_instance_boots_through_starting_to_running_in_engine_time(runtime, world):
+    scope, subnet = world
+    vm = _create(runtime, scope, subnet)
+    _step(runtime, BOOT * 0.5)
+    assert _status(runtime, scope, vm.id) == inst.STARTING
+    _step(runtime, BOOT)
+    assert _status(runtime, scope, vm.id) == inst.RUNNING
+
+
+def test_stop_then_start_follow_the_clock(runtime, world):
+    scope, subnet = world
+    vm = _create(runtime, scope, subnet)
+    _step(runtime, BOOT + 1)
+    with runtime.db.write() as conn:
+        inst.stop(conn, scope, vm.id, now=runtime.clock.now(), stop_seconds=STOP)
+    assert _status(runtime, scope, vm.id) == inst.STOPPING
+    _step(runtime, STOP + 1)
+    assert _status(runtime, scope, vm.id) == inst.STOPPED
+    with runtime.db.write() as conn:
+        inst.start(conn, scope, vm.id, now=runtime.clock.now(), boot_seconds=BOOT)
+    _step(runtime, BOOT + 1)
+    assert _status(runtime, scope, vm.id) == inst.RUNNING
+
+
+def test_stopping_a_pending_instance_is_refused(runtime, world):
+    scope, subnet = world
+    vm = _create(runtime, scope, subnet)
+    with pytest.raises(Conflict) as err, runtime.db.write() as conn:
+        inst.stop(conn, scope, vm.id, now=runtime.clock.now(), stop_seconds=STOP)
+    assert err.value.reason == "instance.incorrect_status"
+
+
+def test_two_concurrent_stops_stop_once_and_refuse_the_other(runtime, world):
+    scope, subnet = world
+    vm = _create(runtime, scope, subnet)
+    _step(runtime, BOOT + 1)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def stop() -> None:
+        barrier.wait()
+        try:
+            with runtime.db.write() as conn:
+                inst.stop(conn, scope, vm.id, now=runtime.clock.now(), stop_seconds=STOP)
+            outcomes.append("stopped")
+        except Conflict:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=stop) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(outcomes) == ["refused", "stopped"]
+
+
+def test_a_protected_instance_cannot_be_deleted(runtime, world):
+    scope, subnet = world
+    vm = _create(runtime, scope, subnet, deletion_protection=True)
+    with pytest.raises(Conflict) as err, runtime.db.write() as conn:
+        inst.delete_instance(conn, scope, vm.id, now=runtime.clock.now(), after=1, force=True)
+    assert err.value.reason == "instance.deletion_protected"
+
+
+def test_a_running_instance_needs_force_to_be_deleted(runtime, world):
+    scope, subnet = world
+    vm = _create(runtime, scope, subnet)
+    _step(runtime, BOOT + 1)
+    with pytest.raises(Conflict), runtime.db.write() as conn:
+        inst.delete_instance(conn, scope, vm.id, now=runtime.clock.now(), after=1)
+
+
+def test_a_deleted_instance_frees_its_address_and_keeps_the_disks_it_should(runtime, world):
+    scope, subnet = world
+    vm = _create(runtime, scope, subnet)
+    with runtime.db.write() as conn:
+        inst.delete_instance(conn, scope, vm.id, now=runtime.clock.now(), after=1, force=True)
+    assert _status(runtime, scope, vm.id) == inst.DELETING
+    _step(runtime, 2)
+    with runtime.db.read() as conn:
+        with pytest.raises(NotFound):
+            inst.get_instance(conn, scope, vm.id)
+        assert network.available_addresses(conn, subnet) == 252
+        assert interfaces.list_interfaces(conn, scope, device_id=vm.id) == []
+
+
+def test_a_late_boot_step_does_not_resurrect_a_deleted_instance(runtime, world):
+    scope, subnet = world
+    vm = _create(runtime, scope, subnet)
+    with runtime.db.write() as conn:
+        inst.delete_instance(conn, scope, vm.id, now=runtime.clock.now(), after=10, force=True)
+    _step(runtime, BOOT + 1)  # the boot steps fall due while it is deleting
+    assert _status(runtime, scope, vm.id) == inst.DELETING
+
+
+def test_an_instance_created_before_a_restart_is_running_after_it(settings, world):
+    scope, subnet = world
+    first = Runtime(settings, start_engine=False)
+    vm = _create(first, scope, subnet)
+    first.close()
+    second = Runtime(settings, start_engine=False)
+    try:
+        _step(second, BOOT + 1)
+        assert _status(second, scope, vm.id) == inst.RUNNING
+    finally:
+        second.close()
+
+
+def test_a_batch_with_one_bad_instance_creates_none(runtime, world):
+    scope, subnet = world
+    good = _spec(subnet)
+    bad = _spec(subnet, primary_ip="10.0.0.1")  # good takes .1 first
+    with pytest.raises(Conflict), runtime.db.write() as conn:
+        inst.create_instances(conn, scope, [good, bad], now=runtime.clock.now(), boot_seconds=BOOT)
+    with runtime.db.read() as conn:
+        assert inst.list_instances(conn, scope) == []
+        assert network.available_addresses(conn, subnet) == 252
