@@ -221,6 +221,10 @@ def assert_aliyun_answer(response: httpx.Response) -> None:
 def huawei_code(body: Any) -> str | None:
     if not isinstance(body, dict):
         return None
+    if len(body) == 1:  # Nova's form: {"itemNotFound": {"message": ..., "code": 404}}
+        ((fault, inner),) = body.items()
+        if isinstance(inner, dict) and set(inner) == {"message", "code"}:
+            return fault
     if isinstance(body.get("error"), dict):
         return body["error"].get("code")
     return body.get("error_code") or body.get("code")
