@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 from openecs.config import Settings
 from openecs.core import accounts
 from openecs.core import instances as _instances  # noqa: F401  (registers engine handlers)
+from openecs.core import jobs as _jobs  # noqa: F401  (registers engine handlers)
 from openecs.core import network as _network  # noqa: F401  (registers engine handlers)
 from openecs.core.accounts import Account, BootstrapCredentials
 from openecs.core.clock import Clock

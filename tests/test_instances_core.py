@@ -209,3 +209,17 @@ def test_a_batch_with_one_bad_instance_creates_none(runtime, world):
     with runtime.db.read() as conn:
         assert inst.list_instances(conn, scope) == []
         assert network.available_addresses(conn, subnet) == 252
+
+
+def test_a_boot_step_run_before_its_predecessor_waits_for_it(runtime, world):
+    from openecs.engine.tasks import TaskContext, get_handler
+
+    scope, subnet = world
+    vm = _create(runtime, scope, subnet)
+    step = get_handler(inst.TRANSITION_TASK)
+    payload = {"id": vm.id, "expect": inst.STARTING, "to": inst.RUNNING, "before": inst.PENDING}
+    with runtime.db.write() as conn:  # as if another worker took the later step first
+        step(TaskContext(conn, runtime.clock.now()), payload)
+    assert _status(runtime, scope, vm.id) == inst.PENDING
+    _step(runtime, BOOT + 1)
+    assert _status(runtime, scope, vm.id) == inst.RUNNING

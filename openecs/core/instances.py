@@ -143,7 +143,7 @@ def create_instances(
     made: list[Instance] = []
     for spec in specs:
         subnet = network.get_subnet(conn, scope, spec.subnet_id)
-        if subnet.zone_id != spec.zone_id:
+        if subnet.zone_id and subnet.zone_id != spec.zone_id:  # "" is a regional subnet
             raise Conflict(
                 "instance.zone_mismatch",
                 f"The subnet {subnet.id} is in {subnet.zone_id}, not {spec.zone_id}.",
@@ -213,7 +213,7 @@ def create_instances(
                 )
             )
         _after(conn, spec.instance_id, PENDING, STARTING, now + boot_seconds * _PENDING_SHARE)
-        _after(conn, spec.instance_id, STARTING, RUNNING, now + boot_seconds)
+        _after(conn, spec.instance_id, STARTING, RUNNING, now + boot_seconds, before=PENDING)
         if spec.auto_release_at is not None:
             schedule(conn, RELEASE_TASK, {"id": spec.instance_id}, spec.auto_release_at)
         made.append(get_instance(conn, scope, spec.instance_id))
@@ -291,8 +291,20 @@ def _require(instance: Instance, allowed: Sequence[str]) -> None:
         )
 
 
-def _after(conn: Connection, instance_id: str, expect: str, to: str, due_at: float) -> None:
-    schedule(conn, TRANSITION_TASK, {"id": instance_id, "expect": expect, "to": to}, due_at)
+def _after(
+    conn: Connection,
+    instance_id: str,
+    expect: str,
+    to: str,
+    due_at: float,
+    *,
+    before: str | None = None,
+) -> None:
+    """Schedule the step ``expect -> to``; ``before`` is the state that precedes ``expect``."""
+    payload = {"id": instance_id, "expect": expect, "to": to}
+    if before is not None:
+        payload["before"] = before
+    schedule(conn, TRANSITION_TASK, payload, due_at)
 
 
 def start(
@@ -415,16 +427,28 @@ def _release(conn: Connection, instance_id: str) -> None:
 
 @handler(TRANSITION_TASK)
 def _transition(ctx: TaskContext, payload: dict[str, Any]) -> None:
-    """A timed step: only if the instance is still where the step expects it."""
+    """A timed step: only if the instance is still where the step expects it.
+
+    Two workers may claim two steps of one instance at once (the second step
+    fell due while the first was still being committed elsewhere). A step
+    that finds the instance one state short of where it expects it tries again
+    a moment later instead of being lost.
+    """
     values: dict[str, Any] = {"status": payload["to"]}
     if payload["to"] == RUNNING:
         values["started_at"] = ctx.now
-    ctx.conn.execute(
+    done = ctx.conn.execute(
         update(instances)
         .where(instances.c.id == payload["id"])
         .where(instances.c.status == payload["expect"])
         .values(version=instances.c.version + 1, **values)
-    )
+    ).rowcount
+    if not done and payload.get("before") is not None:
+        status = ctx.conn.execute(
+            select(instances.c.status).where(instances.c.id == payload["id"])
+        ).scalar()
+        if status == payload["before"]:
+            ctx.schedule(TRANSITION_TASK, payload, delay=0.05)
 
 
 @handler(RELEASE_TASK)

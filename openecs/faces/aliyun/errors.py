@@ -135,6 +135,33 @@ DOMAIN_ERRORS: dict[str, ErrorSpec] = {
     "security_group_rule.not_found": ErrorSpec(
         "InvalidSecurityGroupRuleId.NotFound", "The specified SecurityGroupRuleId is not exists.", 404
     ),
+    # -- key pairs (CreateKeyPair and ImportKeyPair error tables)
+    "key_pair.duplicate": ErrorSpec("KeyPair.AlreadyExist", "The key pair already exist."),
+    "key_pair.quota_exceeded": ErrorSpec("QuotaExceed.KeyPair", "The key pair quota exceeds.", 403),
+    "key_pair.public_key_invalid": ErrorSpec(
+        "InvalidPublicKeyBody.Malformed", "The PublicKeyBody format is not supported."
+    ),
+    # -- instances (RunInstances, Start/Stop/Reboot/DeleteInstance error tables)
+    "instance.not_found": ErrorSpec(
+        "InvalidInstanceId.NotFound", "The specified InstanceId does not exist.", 404
+    ),
+    "instance.incorrect_status": ErrorSpec(
+        "IncorrectInstanceStatus",
+        "The current status of the resource does not support this operation.",
+        403,
+    ),
+    "instance.deletion_protected": ErrorSpec(
+        "InvalidOperation.DeletionProtection",
+        "The instance has deletion protection enabled; disable it before deleting.",
+        403,
+    ),
+    "instance.zone_mismatch": ErrorSpec(
+        "InvalidParameter.Mismatch", "Specified virtual switch is not in the specified zone."
+    ),
+    "interface.group_other_vpc": ErrorSpec(
+        "InvalidParameter.Mismatch",
+        "Specified security group and virtual switch are not in the same VPC.",
+    ),
 }
 
 _FALLBACK_STATUS: list[tuple[type[DomainError], int, str]] = [

@@ -32,6 +32,21 @@ def vpc_v1_shape(code: str, message: str, request_id: str) -> dict[str, Any]:
 
 Shape = Callable[[str, str, str], dict[str, Any]]
 
+# The ECS native OpenStack (Nova v2.1) APIs answer Nova's fault bodies: the fault name as
+# the key, with the message and the HTTP status inside. Each fault name has one status.
+NOVA_FAULTS = {
+    "badRequest": 400,
+    "forbidden": 403,
+    "itemNotFound": 404,
+    "conflictingRequest": 409,
+}
+
+
+def nova_shape(code: str, message: str, request_id: str) -> dict[str, Any]:
+    """ECS native OpenStack APIs: ``{"<fault>": {"message", "code": <status>}}``."""
+    return {code: {"message": message, "code": NOVA_FAULTS.get(code, 400)}}
+
+
 # -- the gateway's own refusals (authentication, routing)
 API_NOT_FOUND = ErrorSpec(
     "APIGW.0101", "The API does not exist or has not been published in the environment", 404
@@ -83,10 +98,49 @@ SUBNET_PARAMS = param_defaults("VPC.0201")
 # ... and VPC.0601 on security group routes (v1 and v3).
 SECURITY_GROUP_PARAMS = param_defaults("VPC.0601")
 IAM_PARAMS = param_defaults("IAM.0007")
+NOVA_PARAMS = ErrorDefaults(
+    missing=ErrorSpec("badRequest", "Invalid input for field/attribute {name}. Value: None."),
+    invalid=ErrorSpec("badRequest", "Invalid input for field/attribute {name}. Value: {value}."),
+    unsupported=ErrorSpec(
+        "badRequest",
+        "Invalid input for field/attribute {name}: not supported by OpenECS: {reason}.",
+    ),
+)
 
 # -- domain errors: core reason -> vendor error, per service ("*" applies to all)
 DOMAIN_ERRORS: dict[str, dict[str, ErrorSpec]] = {
     "*": {},
+    # ECS: servers (the ECS error table) and os-keypairs (Nova's faults).
+    "ecs": {
+        # Server creation and reading (the ECS API reference's error table; Ecs.0005 is
+        # its generic parameter error).
+        "instance.not_found": ErrorSpec("Ecs.0114", "Instance[{id}] could not be found.", 404),
+        "job.not_found": ErrorSpec("Ecs.0005", "job_id [{id}] is invalid.", 404),
+        "vpc.not_found": ErrorSpec("Ecs.0005", "vpc [{id}] is not found."),
+        "subnet.not_found": ErrorSpec("Ecs.0005", "subnet [{id}] is not found."),
+        "security_group.not_found": ErrorSpec("Ecs.0005", "security group [{id}] is not found."),
+        "interface.group_other_vpc": ErrorSpec(
+            "Ecs.0005", "security group [{id}] is not in vpc [{vpc_id}]."
+        ),
+        "interface.groups_repeated": ErrorSpec("Ecs.0005", "security_groups repeated."),
+        "instance.zone_mismatch": ErrorSpec(
+            "Ecs.0005", "subnet [{subnet}] is not in availability zone [{zone}]."
+        ),
+        "ip.in_use": ErrorSpec("Ecs.0010", "Private IP address {address} is already in use."),
+        "ip.outside_subnet": ErrorSpec(
+            "Ecs.0005", "privateIp [{address}] is not in this subnet [{cidr}]"
+        ),
+        "ip.reserved": ErrorSpec("Ecs.0005", "privateIp [{address}] is not in this subnet [{cidr}]"),
+        "subnet.ip_exhausted": ErrorSpec("Ecs.0012", "Insufficient IP addresses."),
+        # Native OpenStack key pair APIs (os-keypairs): Nova's faults and messages.
+        "key_pair.duplicate": ErrorSpec(
+            "conflictingRequest", "Key pair '{name}' already exists.", 409
+        ),
+        "key_pair.not_found": ErrorSpec("itemNotFound", "Keypair {name} not found for user.", 404),
+        "key_pair.public_key_invalid": ErrorSpec(
+            "badRequest", "Keypair data is invalid: failed to generate fingerprint"
+        ),
+    },
     # VPC v1 (and v3 ShowVpc): the codes of the VPC API reference's error table.
     "vpc": {
         "vpc.not_found": ErrorSpec("VPC.0003", "VPC does not exist.", 404),

@@ -54,9 +54,18 @@ class HuaweiFace:
         self.operations = load_all()
 
     def routes(self) -> list[Route]:
+        """One route per operation, literal segments before parameters at each position.
+
+        Starlette tries routes in order, so ``/cloudservers/flavors`` must come
+        before ``/cloudservers/{server_id}`` whatever order the modules loaded in.
+        """
+
+        def specificity(op: HuaweiOperation) -> tuple[int, ...]:
+            return tuple(int(seg.startswith("{")) for seg in op.path.split("/"))
+
         return [
             Route(op.path, self._endpoint_for(op), methods=[op.method], name=f"huawei:{op.name}")
-            for op in self.operations
+            for op in sorted(self.operations, key=specificity)
         ]
 
     def _endpoint_for(self, op: HuaweiOperation):  # noqa: ANN202

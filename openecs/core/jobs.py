@@ -1,0 +1,182 @@
+"""Huawei asynchronous jobs: a job per batch request, a sub-job per server of the batch.
+
+Huawei answers a server creation with a ``job_id`` and the client polls the
+job until it settles. A job is written ``INIT`` in the same transaction as the
+servers it watches, together with two durable engine tasks: one that moves it
+to ``RUNNING`` at once, and one due when the servers' boot ends (scheduled
+after the servers' own boot steps, so at the same due time it runs after
+them) that settles it: ``SUCCESS`` when every server runs, otherwise ``FAIL``
+with the reason of each sub-job that did not make it. A refused request
+therefore leaves neither a job nor its tasks behind.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from openecs.core.errors import NotFound
+from openecs.core.ids import huawei_id
+from openecs.engine.tasks import TaskContext, handler, schedule
+from openecs.store.tables import instances, jobs
+
+INIT = "INIT"
+RUNNING = "RUNNING"
+SUCCESS = "SUCCESS"
+FAIL = "FAIL"
+
+START_TASK = "job.start"
+SETTLE_TASK = "job.settle"
+
+# What each sub-job watches its server for, per parent job type.
+_SUB_TYPES = {"createServer": "createSingleServer", "deleteServer": "deleteSingleServer"}
+# The error a sub-job reports when its server did not reach the state the job waits for.
+SUB_FAIL_CODE = "Ecs.0000"
+# With several workers, the boot step due at the same time may still be committing when the
+# settling runs: the settling then looks again (due at once), at most this many times.
+MAX_SETTLE_RETRIES = 100
+_ON_THE_WAY = ("pending", "starting")
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    account_id: int
+    region: str
+    parent_id: str | None
+    job_type: str
+    status: str
+    entities: dict[str, Any]
+    error_code: str | None
+    fail_reason: str | None
+    begin_time: float
+    end_time: float | None
+    sub_jobs: list[Job] = field(default_factory=list)
+
+
+def _job(row: Any) -> Job:
+    values = dict(row._mapping)
+    values["entities"] = json.loads(values["entities"])
+    return Job(**values)
+
+
+def create_job(
+    conn: Connection,
+    account_id: int,
+    region: str,
+    job_type: str,
+    server_ids: Sequence[str],
+    *,
+    now: float,
+    settle_at: float,
+) -> Job:
+    """A job watching ``server_ids``; it settles at ``settle_at`` (schedule it after their steps)."""
+    job_id = huawei_id().replace("-", "")
+    rows = [
+        dict(
+            id=job_id,
+            account_id=account_id,
+            region=region,
+            parent_id=None,
+            job_type=job_type,
+            status=INIT,
+            entities=json.dumps({"server_ids": list(server_ids)}),
+            begin_time=now,
+        )
+    ]
+    sub_type = _SUB_TYPES.get(job_type, job_type)
+    for server_id in server_ids:
+        rows.append(
+            dict(
+                id=huawei_id().replace("-", ""),
+                account_id=account_id,
+                region=region,
+                parent_id=job_id,
+                job_type=sub_type,
+                status=INIT,
+                entities=json.dumps({"server_id": server_id}),
+                begin_time=now,
+            )
+        )
+    for row in rows:
+        conn.execute(insert(jobs).values(**row))
+    schedule(conn, START_TASK, {"id": job_id}, now)
+    schedule(conn, SETTLE_TASK, {"id": job_id}, settle_at)
+    return get_job(conn, account_id, region, job_id)
+
+
+def get_job(conn: Connection, account_id: int, region: str, job_id: str) -> Job:
+    """A job with its sub-jobs (in creation order), or ``NotFound("job.not_found")``."""
+    row = conn.execute(
+        select(jobs)
+        .where(jobs.c.id == job_id)
+        .where(jobs.c.account_id == account_id)
+        .where(jobs.c.region == region)
+        .where(jobs.c.parent_id.is_(None))
+    ).first()
+    if row is None:
+        raise NotFound("job.not_found", f"The job {job_id} does not exist.", id=job_id)
+    job = _job(row)
+    order = {sid: n for n, sid in enumerate(job.entities.get("server_ids", []))}
+    subs = conn.execute(select(jobs).where(jobs.c.parent_id == job_id)).all()
+    sub_jobs = sorted(
+        (_job(r) for r in subs), key=lambda j: order.get(j.entities.get("server_id"), 0)
+    )
+    return Job(**{**job.__dict__, "sub_jobs": sub_jobs})
+
+
+@handler(START_TASK)
+def _start(ctx: TaskContext, payload: dict[str, Any]) -> None:
+    """INIT -> RUNNING, for the job and its sub-jobs (a settled job stays settled)."""
+    for where in (jobs.c.id == payload["id"], jobs.c.parent_id == payload["id"]):
+        ctx.conn.execute(
+            update(jobs).where(where).where(jobs.c.status == INIT).values(status=RUNNING)
+        )
+
+
+def _still_on_the_way(conn: Connection, subs: Sequence[Any]) -> bool:
+    """Whether a server of a creation has not yet reached a settled state."""
+    ids = [json.loads(s.entities).get("server_id") for s in subs if s.job_type.startswith("create")]
+    if not ids:
+        return False
+    rows = conn.execute(select(instances.c.status).where(instances.c.id.in_(ids))).all()
+    return any(r.status in _ON_THE_WAY for r in rows)
+
+
+def _expected(job_type: str) -> str:
+    return "running" if job_type.startswith("create") else "gone"
+
+
+@handler(SETTLE_TASK)
+def _settle(ctx: TaskContext, payload: dict[str, Any]) -> None:
+    """Each sub-job succeeds when its server reached the awaited state; the job when all did."""
+    conn = ctx.conn
+    subs = conn.execute(select(jobs).where(jobs.c.parent_id == payload["id"])).all()
+    if _still_on_the_way(conn, subs) and payload.get("retries", 0) < MAX_SETTLE_RETRIES:
+        # Another worker is still committing a step due at the same time: look again.
+        ctx.schedule(SETTLE_TASK, {**payload, "retries": payload.get("retries", 0) + 1})
+        return
+    failed: list[str] = []
+    for sub in subs:
+        server_id = json.loads(sub.entities).get("server_id")
+        status = conn.execute(
+            select(instances.c.status).where(instances.c.id == server_id)
+        ).scalar()
+        wanted = _expected(sub.job_type)
+        ok = status == wanted or (wanted == "gone" and status is None)
+        values: dict[str, Any] = {"status": SUCCESS if ok else FAIL, "end_time": ctx.now}
+        if not ok:
+            seen = status or "gone"
+            values["error_code"] = SUB_FAIL_CODE
+            values["fail_reason"] = f"The server {server_id} is {seen}, not {wanted}."
+            failed.append(values["fail_reason"])
+        conn.execute(update(jobs).where(jobs.c.id == sub.id).values(**values))
+    parent: dict[str, Any] = {"status": FAIL if failed else SUCCESS, "end_time": ctx.now}
+    if failed:
+        parent["error_code"] = SUB_FAIL_CODE
+        parent["fail_reason"] = " ".join(failed)
+    conn.execute(update(jobs).where(jobs.c.id == payload["id"]).values(**parent))

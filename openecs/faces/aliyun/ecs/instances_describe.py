@@ -1,0 +1,343 @@
+"""ECS 2014-05-26 reading instances: DescribeInstances, DescribeInstanceStatus,
+DescribeInstanceAttribute, DescribeUserData.
+
+The core keeps seven states; the vendor shows five. A rebooting instance shows
+``Starting`` (it is on its way back to Running) and a deleting one
+``Stopping`` (it goes away once released), so a client that waits for Running
+or for the instance to disappear behaves as against the vendor. Cpu and
+Memory come from the catalog's instance type, OSType and OSName from the
+image; the password is never answered.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any
+
+from sqlalchemy import Connection
+
+from openecs.core import catalog, interfaces
+from openecs.core import instances as core
+from openecs.core import tags as core_tags
+from openecs.core.network import Scope
+from openecs.faces.aliyun import common
+from openecs.faces.aliyun.operations import operation
+from openecs.faces.aliyun.paging import by_page_number, by_token
+from openecs.faces.aliyun.vpc.vpcs import RESOURCE_GROUP_ID, iso_time, scope, tags_match
+from openecs.faces.call import Call
+from openecs.faces.params import BOOLEAN, INTEGER, JSON, LIST, STRUCT, ErrorSpec, Param
+
+STATUS = {
+    core.PENDING: "Pending",
+    core.STARTING: "Starting",
+    core.RUNNING: "Running",
+    core.STOPPING: "Stopping",
+    core.STOPPED: "Stopped",
+    core.REBOOTING: "Starting",
+    core.DELETING: "Stopping",
+}
+VENDOR_STATUSES = ("Pending", "Running", "Starting", "Stopping", "Stopped")
+MAX_IDS = 100
+IDS_INVALID = ErrorSpec(
+    "InvalidInstanceIds.Malformed", "The specified parameter InstancesIds is not valid."
+)
+STATUS_INVALID = ErrorSpec("InvalidStatus.ValueNotSupported", "The specified Status is invalid.")
+NOT_MODELLED = "OpenECS does not model this filter"
+
+INSTANCE_ID = Param("InstanceId", required=True, max_length=64)
+
+
+def _refused(name: str, type_: str = "string", why: str = NOT_MODELLED) -> Param:
+    return Param(name, type_, refused=why)
+
+
+def render_instances(
+    conn: Connection, where: Scope, shown: list[core.Instance]
+) -> list[dict[str, Any]]:
+    """The vendor's Instance shape for each of ``shown``."""
+    ids = [vm.id for vm in shown]
+    tags = core_tags.tags_of(conn, ids)
+    out = []
+    for vm in shown:
+        nics = interfaces.list_interfaces(conn, where, device_id=vm.id)
+        primary = next((n for n in nics if n.type == "primary"), None)
+        itype = catalog.aliyun_instance_type(vm.instance_type) or {}
+        image = catalog.aliyun_image(vm.image_id) or {}
+        out.append(
+            {
+                "InstanceId": vm.id,
+                "InstanceName": vm.name,
+                "HostName": vm.hostname,
+                "Description": vm.description,
+                "RegionId": vm.region,
+                "ZoneId": vm.zone_id,
+                "Status": STATUS[vm.status],
+                "InstanceType": vm.instance_type,
+                "InstanceTypeFamily": itype.get("InstanceTypeFamily", ""),
+                "Cpu": itype.get("CpuCoreCount", 0),
+                "Memory": int(itype.get("MemorySize", 0) * 1024),
+                "GPUAmount": itype.get("GPUAmount", 0),
+                "GPUSpec": itype.get("GPUSpec", ""),
+                "ImageId": vm.image_id,
+                "OSType": image.get("OSType", ""),
+                "OSName": image.get("OSName", ""),
+                "OSNameEn": image.get("OSNameEn", ""),
+                "InstanceNetworkType": "vpc",
+                "IoOptimized": True,
+                "InstanceChargeType": vm.charge_type,
+                "InternetChargeType": "PayByTraffic",
+                "InternetMaxBandwidthIn": 0,
+                "InternetMaxBandwidthOut": 0,
+                "SpotStrategy": "NoSpot",
+                "StoppedMode": "Not-applicable" if vm.status != core.STOPPED else "KeepCharging",
+                "DeletionProtection": vm.deletion_protection,
+                "KeyPairName": vm.key_pair_name or "",
+                "CreationTime": iso_time(vm.created_at)[:-4] + "Z",
+                "StartTime": iso_time(vm.started_at)[:-4] + "Z" if vm.started_at else "",
+                "ExpiredTime": iso_time(vm.expires_at)[:-4] + "Z"
+                if vm.expires_at
+                else "2099-12-31T15:59Z",
+                "AutoReleaseTime": "",
+                "ResourceGroupId": vm.extra.get("ResourceGroupId", ""),
+                "SerialNumber": vm.id,
+                "VpcAttributes": {
+                    "VpcId": vm.vpc_id,
+                    "VSwitchId": vm.subnet_id,
+                    "NatIpAddress": "",
+                    "PrivateIpAddress": {"IpAddress": [primary.primary_ip] if primary else []},
+                },
+                "InnerIpAddress": {"IpAddress": []},
+                "PublicIpAddress": {"IpAddress": []},
+                "EipAddress": {"AllocationId": "", "IpAddress": "", "InternetChargeType": ""},
+                "SecurityGroupIds": {
+                    "SecurityGroupId": list(primary.security_group_ids) if primary else []
+                },
+                "NetworkInterfaces": {
+                    "NetworkInterface": [
+                        {
+                            "NetworkInterfaceId": n.id,
+                            "MacAddress": n.mac_address,
+                            "PrimaryIpAddress": n.primary_ip,
+                            "Type": "Primary" if n.type == "primary" else "Secondary",
+                            "PrivateIpSets": {
+                                "PrivateIpSet": [
+                                    {"PrivateIpAddress": n.primary_ip, "Primary": True},
+                                    *(
+                                        {"PrivateIpAddress": a, "Primary": False}
+                                        for a in n.secondary_ips
+                                    ),
+                                ]
+                            },
+                        }
+                        for n in nics
+                    ]
+                },
+                "Tags": {"Tag": [{"TagKey": k, "TagValue": v} for k, v in tags[vm.id]]},
+                "OperationLocks": {"LockReason": []},
+                "DeviceAvailable": True,
+                "LocalStorageAmount": 0,
+                "LocalStorageCapacity": 0,
+            }
+        )
+    return out
+
+
+def _sort_key(vm: core.Instance) -> str:
+    return f"{vm.created_at:020.6f}|{vm.id}"
+
+
+@operation(
+    "Ecs",
+    "DescribeInstances",
+    params=[
+        common.REGION_ID,
+        common.DRY_RUN,
+        Param(
+            "InstanceIds",
+            JSON,
+            items=Param("item", max_length=64, invalid=IDS_INVALID),
+            max_items=MAX_IDS,
+            invalid=IDS_INVALID,
+            doc=f"A JSON array of up to {MAX_IDS} ids.",
+        ),
+        Param("VpcId", max_length=64),
+        Param("VSwitchId", max_length=64),
+        Param("ZoneId", max_length=64),
+        Param("InstanceName", max_length=128, doc="Exact name; * is a wildcard, as the vendor's."),
+        Param("Status", enum=VENDOR_STATUSES, invalid=STATUS_INVALID),
+        Param("InstanceType", max_length=64),
+        Param("InstanceTypeFamily", max_length=64),
+        Param("ImageId", max_length=128),
+        Param("KeyPairName", max_length=128),
+        Param("SecurityGroupId", max_length=64),
+        Param("InstanceChargeType", enum=("PostPaid", "PrePaid")),
+        Param("InstanceNetworkType", enum=("vpc", "classic"), doc="Every instance is vpc."),
+        Param("IoOptimized", BOOLEAN, doc="Every instance is I/O optimized."),
+        Param("DeviceAvailable", BOOLEAN, doc="Accepted and ignored."),
+        Param("NeedSaleCycle", BOOLEAN, doc="Accepted and ignored."),
+        RESOURCE_GROUP_ID,
+        common.tags(too_many=common.TAGS_FILTER_COUNT, extra_fields=common.LEGACY_TAG_FIELDS),
+        common.page_number(),
+        common.page_size(maximum=100),
+        Param(
+            "MaxResults",
+            INTEGER,
+            minimum=1,
+            maximum=100,
+            invalid=common.MAX_RESULTS_INVALID,
+            doc="1 to 100, default 10.",
+        ),
+        common.next_token(),
+        Param(
+            "PrivateIpAddresses",
+            JSON,
+            items=Param("item", max_length=15),
+            max_items=MAX_IDS,
+            doc="A JSON array of private addresses.",
+        ),
+        _refused("AdditionalAttributes", LIST),
+        _refused("EipAddresses", why="public addresses are not modelled"),
+        Param(
+            "Filter",
+            LIST,
+            items=Param("item", STRUCT, fields=(Param("Key"), Param("Value"))),
+            max_items=4,
+            refused="the creation-time filters are not implemented",
+        ),
+        _refused("HpcClusterId"),
+        _refused("HttpEndpoint", why="the metadata service is not modelled"),
+        _refused("HttpPutResponseHopLimit", INTEGER, why="the metadata service is not modelled"),
+        _refused("HttpTokens", why="the metadata service is not modelled"),
+        _refused("InnerIpAddresses", why="classic network addresses are retired"),
+        _refused("InternetChargeType", why="public addresses are not modelled"),
+        _refused("Ipv6Address", LIST, why="OpenECS VPCs are IPv4 only"),
+        _refused("LockReason", why="no instance is ever locked"),
+        _refused("PublicIpAddresses", why="public addresses are not modelled"),
+        _refused("RdmaIpAddresses", why="RDMA is not modelled"),
+    ],
+)
+def describe_instances(call: Call, p: dict[str, Any]) -> dict[str, Any]:
+    """The caller's instances of a region, filtered, by page number or next token."""
+    common.dry_run(p)
+    where = scope(call, p["RegionId"])
+    wanted = common.normalized_tags(p.get("Tag"))
+    with call.db.read() as conn:
+        found = core.list_instances(conn, where, ids=p.get("InstanceIds"))
+        tags = core_tags.tags_of(conn, [vm.id for vm in found])
+        addresses: dict[str, set[str]] = {}
+        groups: dict[str, set[str]] = {}
+        for vm in found:
+            nics = interfaces.list_interfaces(conn, where, device_id=vm.id)
+            addresses[vm.id] = {n.primary_ip for n in nics}
+            groups[vm.id] = {g for n in nics for g in n.security_group_ids}
+        plain = {
+            "VpcId": "vpc_id",
+            "VSwitchId": "subnet_id",
+            "ZoneId": "zone_id",
+            "InstanceType": "instance_type",
+            "ImageId": "image_id",
+            "KeyPairName": "key_pair_name",
+            "InstanceChargeType": "charge_type",
+        }
+
+        def keep(vm: core.Instance) -> bool:
+            itype = catalog.aliyun_instance_type(vm.instance_type) or {}
+            return (
+                all(p.get(k, getattr(vm, f)) == getattr(vm, f) for k, f in plain.items())
+                and _name_matches(p.get("InstanceName"), vm.name)
+                and p.get("Status", STATUS[vm.status]) == STATUS[vm.status]
+                and p.get("InstanceTypeFamily", itype.get("InstanceTypeFamily"))
+                == itype.get("InstanceTypeFamily")
+                and ("SecurityGroupId" not in p or p["SecurityGroupId"] in groups[vm.id])
+                and p.get("InstanceNetworkType", "vpc") == "vpc"
+                and p.get("IoOptimized", True)
+                and p.get("ResourceGroupId", vm.extra.get("ResourceGroupId"))
+                == vm.extra.get("ResourceGroupId")
+                and (
+                    "PrivateIpAddresses" not in p
+                    or bool(addresses[vm.id] & set(p["PrivateIpAddresses"]))
+                )
+                and tags_match(dict(tags[vm.id]), wanted)
+            )
+
+        found = [vm for vm in found if keep(vm)]
+        if "MaxResults" in p or "NextToken" in p:
+            token_page = by_token(found, p.get("NextToken"), p.get("MaxResults") or 10, _sort_key)
+            shown, paging = token_page.items, token_page.fields()
+        else:
+            page = by_page_number(found, p["PageNumber"], p["PageSize"])
+            shown, paging = page.items, page.fields()
+        rendered = render_instances(conn, where, shown)
+    return {"Instances": {"Instance": rendered}, **paging}
+
+
+def _name_matches(pattern: str | None, name: str) -> bool:
+    """The vendor's InstanceName filter: exact, or with ``*`` as a wildcard."""
+    if pattern is None:
+        return True
+    if "*" not in pattern:
+        return pattern == name
+    return fnmatch.fnmatchcase(name, pattern.replace("[", "[[]").replace("?", "[?]"))
+
+
+@operation(
+    "Ecs",
+    "DescribeInstanceStatus",
+    params=[
+        common.REGION_ID,
+        Param("InstanceId", LIST, items=Param("item", max_length=64), max_items=MAX_IDS),
+        Param("ZoneId", max_length=64),
+        common.page_number(),
+        common.page_size(maximum=50),
+        _refused("ClusterId", why="clusters are retired"),
+    ],
+)
+def describe_instance_status(call: Call, p: dict[str, Any]) -> dict[str, Any]:
+    """Each instance's id and status, paged."""
+    where = scope(call, p["RegionId"])
+    with call.db.read() as conn:
+        found = core.list_instances(conn, where, ids=p.get("InstanceId") or None)
+    found = [vm for vm in found if p.get("ZoneId", vm.zone_id) == vm.zone_id]
+    page = by_page_number(found, p["PageNumber"], p["PageSize"])
+    return {
+        "InstanceStatuses": {
+            "InstanceStatus": [
+                {"InstanceId": vm.id, "Status": STATUS[vm.status]} for vm in page.items
+            ]
+        },
+        **page.fields(),
+    }
+
+
+def find_instance(conn: Connection, call: Call, instance_id: str) -> core.Instance:
+    """An instance by id in any region (operations whose request carries no RegionId)."""
+    error: Exception | None = None
+    regions = [call.region_id] if call.region_id else []
+    for region in [*regions, *catalog.aliyun().region_ids()]:
+        try:
+            return core.get_instance(conn, scope(call, region), instance_id)
+        except Exception as err:  # noqa: BLE001 - NotFound; the last one is raised
+            error = err
+    assert error is not None
+    raise error
+
+
+@operation(
+    "Ecs",
+    "DescribeInstanceAttribute",
+    params=[INSTANCE_ID, common.REGION_ID_IGNORED],
+)
+def describe_instance_attribute(call: Call, p: dict[str, Any]) -> dict[str, Any]:
+    """One instance's attributes (the vendor finds it without a RegionId)."""
+    with call.db.read() as conn:
+        vm = find_instance(conn, call, p["InstanceId"])
+        (body,) = render_instances(conn, scope(call, vm.region), [vm])
+    return body
+
+
+@operation("Ecs", "DescribeUserData", params=[common.REGION_ID, INSTANCE_ID])
+def describe_user_data(call: Call, p: dict[str, Any]) -> dict[str, Any]:
+    """The instance's user data as it was given (base64), empty when none."""
+    with call.db.read() as conn:
+        vm = core.get_instance(conn, scope(call, p["RegionId"]), p["InstanceId"])
+    return {"InstanceId": vm.id, "RegionId": vm.region, "UserData": vm.user_data or ""}
