@@ -72,13 +72,8 @@ def _free(net) -> int:  # noqa: ANN001
 
 
 def _boot(server) -> None:  # noqa: ANN001
-    """Let instances boot: two steps, so Pending->Starting has run before Starting->Running is due.
-
-    (The core schedules both steps at creation; on PostgreSQL two workers could otherwise
-    take them out of order and leave the instance Starting.)
-    """
-    server.advance(BOOT * 0.5)
-    server.advance(BOOT)
+    """Let instances boot: one step of the engine clock past the boot time."""
+    server.advance(BOOT + 1)
 
 
 def _refused(call) -> ClientException:  # noqa: ANN001

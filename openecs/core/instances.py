@@ -45,6 +45,8 @@ RELEASE_TASK = "instance.release"
 
 # The share of the boot time spent pending before the instance shows as starting.
 _PENDING_SHARE = 0.3
+# How often a step may find its predecessor still uncommitted before it gives up.
+_MAX_STEP_RETRIES = 1000
 
 
 @dataclass(frozen=True)
@@ -261,13 +263,13 @@ def disks_of(conn: Connection, instance_ids: Sequence[str]) -> dict[str, list[di
 # -- changes of state
 
 
-def _swap(conn: Connection, instance: Instance, to: str, **values: Any) -> Instance:
-    """Move ``instance`` to ``to`` if nobody changed it since it was read."""
+def _cas(conn: Connection, instance: Instance, **values: Any) -> None:
+    """Write ``values`` if nobody changed the instance since it was read (its version)."""
     done = conn.execute(
         update(instances)
         .where(instances.c.id == instance.id)
         .where(instances.c.version == instance.version)
-        .values(status=to, version=instance.version + 1, **values)
+        .values(version=instance.version + 1, **values)
     ).rowcount
     if done != 1:
         raise Conflict(
@@ -275,8 +277,13 @@ def _swap(conn: Connection, instance: Instance, to: str, **values: Any) -> Insta
             f"The instance {instance.id} changed while the request ran.",
             id=instance.id,
         )
+
+
+def _swap(conn: Connection, instance: Instance, to: str) -> Instance:
+    """Move ``instance`` to state ``to`` (compare-and-swap)."""
+    _cas(conn, instance, status=to)
     return instance.__class__(
-        **{**instance.__dict__, "status": to, "version": instance.version + 1, **values}
+        **{**instance.__dict__, "status": to, "version": instance.version + 1}
     )
 
 
@@ -356,18 +363,7 @@ def update_instance(conn: Connection, scope: Scope, instance_id: str, **changes:
         values["deletion_protection"] = int(values["deletion_protection"])
     if "extra" in changes:
         values["extra"] = json.dumps({**instance.extra, **changes["extra"]})
-    done = conn.execute(
-        update(instances)
-        .where(instances.c.id == instance.id)
-        .where(instances.c.version == instance.version)
-        .values(version=instance.version + 1, **values)
-    ).rowcount
-    if done != 1:
-        raise Conflict(
-            "instance.incorrect_status",
-            f"The instance {instance.id} changed while the request ran.",
-            id=instance.id,
-        )
+    _cas(conn, instance, **values)
     return get_instance(conn, scope, instance_id)
 
 
@@ -431,8 +427,8 @@ def _transition(ctx: TaskContext, payload: dict[str, Any]) -> None:
 
     Two workers may claim two steps of one instance at once (the second step
     fell due while the first was still being committed elsewhere). A step
-    that finds the instance one state short of where it expects it tries again
-    a moment later instead of being lost.
+    that finds the instance one state short of where it expects it is queued
+    again, due at once, instead of being lost.
     """
     values: dict[str, Any] = {"status": payload["to"]}
     if payload["to"] == RUNNING:
@@ -447,8 +443,11 @@ def _transition(ctx: TaskContext, payload: dict[str, Any]) -> None:
         status = ctx.conn.execute(
             select(instances.c.status).where(instances.c.id == payload["id"])
         ).scalar()
-        if status == payload["before"]:
-            ctx.schedule(TRANSITION_TASK, payload, delay=0.05)
+        retries = payload.get("retries", 0)
+        # ``expect`` too: the predecessor may have committed between our update and this read.
+        if status in (payload["before"], payload["expect"]) and retries < _MAX_STEP_RETRIES:
+            # Due again at once: the worker runs it after the predecessor (due earlier).
+            ctx.schedule(TRANSITION_TASK, {**payload, "retries": retries + 1})
 
 
 @handler(RELEASE_TASK)

@@ -22,6 +22,15 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+
+def scope_columns() -> list[Column]:
+    """Whose a resource is: the cloud, the owning account and the region (fresh columns)."""
+    return [
+        Column("cloud", String(16), nullable=False),
+        Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+        Column("region", String(32), nullable=False),
+    ]
+
 accounts = Table(
     "accounts",
     metadata,
@@ -98,9 +107,7 @@ vpcs = Table(
     "vpcs",
     metadata,
     Column("id", String(64), primary_key=True),
-    Column("cloud", String(16), nullable=False),
-    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
-    Column("region", String(32), nullable=False),
+    *scope_columns(),
     Column("name", String(255), nullable=False),
     Column("description", String(1024), nullable=False),
     Column("cidr_block", String(64), nullable=False),
@@ -116,9 +123,7 @@ subnets = Table(
     "subnets",
     metadata,
     Column("id", String(64), primary_key=True),
-    Column("cloud", String(16), nullable=False),
-    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
-    Column("region", String(32), nullable=False),
+    *scope_columns(),
     Column("vpc_id", String(64), ForeignKey("vpcs.id"), nullable=False),
     Column("zone_id", String(64), nullable=False),
     Column("name", String(255), nullable=False),
@@ -150,9 +155,7 @@ security_groups = Table(
     "security_groups",
     metadata,
     Column("id", String(64), primary_key=True),
-    Column("cloud", String(16), nullable=False),
-    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
-    Column("region", String(32), nullable=False),
+    *scope_columns(),
     Column("vpc_id", String(64)),  # Alibaba groups belong to a VPC; Huawei groups to none
     Column("name", String(255), nullable=False),
     Column("description", String(1024), nullable=False),
@@ -199,9 +202,7 @@ network_interfaces = Table(
     "network_interfaces",
     metadata,
     Column("id", String(64), primary_key=True),
-    Column("cloud", String(16), nullable=False),
-    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
-    Column("region", String(32), nullable=False),
+    *scope_columns(),
     Column("vpc_id", String(64), nullable=False),
     Column("subnet_id", String(64), ForeignKey("subnets.id"), nullable=False),
     Column("zone_id", String(64), nullable=False),
@@ -260,9 +261,7 @@ key_pairs = Table(
     "key_pairs",
     metadata,
     Column("id", String(64), primary_key=True),
-    Column("cloud", String(16), nullable=False),
-    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
-    Column("region", String(32), nullable=False),
+    *scope_columns(),
     Column("name", String(255), nullable=False),
     Column("public_key", Text, nullable=False),
     Column("fingerprint", String(128), nullable=False),
@@ -277,9 +276,7 @@ instances = Table(
     "instances",
     metadata,
     Column("id", String(64), primary_key=True),
-    Column("cloud", String(16), nullable=False),
-    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
-    Column("region", String(32), nullable=False),
+    *scope_columns(),
     Column("zone_id", String(64), nullable=False),
     Column("name", String(255), nullable=False),
     Column("hostname", String(255), nullable=False),
@@ -307,9 +304,7 @@ disks = Table(
     "disks",
     metadata,
     Column("id", String(64), primary_key=True),
-    Column("cloud", String(16), nullable=False),
-    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
-    Column("region", String(32), nullable=False),
+    *scope_columns(),
     Column("zone_id", String(64), nullable=False),
     Column("instance_id", String(64)),
     Column("type", String(16), nullable=False),  # system | data
