@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import ipaddress
-import os
 import re
 import time
 from collections.abc import Mapping
@@ -29,6 +27,7 @@ from openecs.core import instances as inst
 from openecs.core import security_groups as sg
 from openecs.core.errors import NotFound
 from openecs.core.ids import huawei_id, random_token
+from openecs.core.passwords import hash_password
 from openecs.faces.call import Call
 from openecs.faces.huawei import errors as E
 from openecs.faces.huawei.common import region_of
@@ -312,12 +311,6 @@ def server_names(name: str, count: int, rename: bool = False) -> list[str]:
     match = NUMBERED.fullmatch(name)
     base, start = (match.group(1), int(match.group(2))) if match else (name, 1)
     return [f"{base}-{n:04d}" for n in range(start, start + count)]
-
-
-def hash_password(password: str) -> str:
-    salt = os.urandom(16)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, 100_000)
-    return f"pbkdf2_sha256$100000${salt.hex()}${digest.hex()}"
 
 
 def _zone(
