@@ -362,6 +362,16 @@ def _check_v1_rule(values: Mapping[str, Any]) -> None:
     check_remote(body, body.get("ethertype", "IPv4"))
 
 
+# The fields of a rule that v1 and v3 share (v3 adds multiport, priority, action).
+RULE_FIELDS = (
+    Param("security_group_id", required=True),
+    description_param(),
+    Param("direction", required=True, enum=("ingress", "egress")),
+    Param("ethertype", enum=("IPv4", "IPv6"), doc="Default IPv4."),
+    Param("protocol", pattern=PROTOCOL_PATTERN, check=check_protocol),
+)
+
+
 @operation(
     SG,
     "CreateSecurityGroupRule",
@@ -373,11 +383,7 @@ def _check_v1_rule(values: Mapping[str, Any]) -> None:
             STRUCT,
             required=True,
             fields=(
-                Param("security_group_id", required=True),
-                description_param(),
-                Param("direction", required=True, enum=("ingress", "egress")),
-                Param("ethertype", enum=("IPv4", "IPv6"), doc="Default IPv4."),
-                Param("protocol", pattern=PROTOCOL_PATTERN, check=check_protocol),
+                *RULE_FIELDS,
                 Param("port_range_min", INTEGER, minimum=0, maximum=65535),
                 Param("port_range_max", INTEGER, minimum=0, maximum=65535),
                 Param("remote_ip_prefix"),

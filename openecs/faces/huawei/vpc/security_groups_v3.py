@@ -25,9 +25,8 @@ from openecs.faces.huawei.vpc import security_groups as v1
 from openecs.faces.huawei.vpc.security_groups import (
     ENTERPRISE_PROJECT,
     PORTED,
-    PROTOCOL_PATTERN,
+    RULE_FIELDS,
     begin,
-    check_protocol,
     check_remote,
     create_group,
     description_param,
@@ -294,11 +293,7 @@ def _check_rule(values: Mapping[str, Any]) -> None:
             STRUCT,
             required=True,
             fields=(
-                Param("security_group_id", required=True),
-                description_param(),
-                Param("direction", required=True, enum=("ingress", "egress")),
-                Param("ethertype", enum=("IPv4", "IPv6"), doc="Default IPv4."),
-                Param("protocol", pattern=PROTOCOL_PATTERN, check=check_protocol),
+                *RULE_FIELDS,
                 Param("multiport", pattern=MULTIPORT_PATTERN, check=_check_multiport),
                 Param("remote_ip_prefix"),
                 Param("remote_group_id"),
