@@ -20,6 +20,12 @@ from openecs.faces.params import BOOLEAN, INTEGER, LIST, STRUCT, ErrorSpec, Para
 
 EXTENSION = "OpenECS extension: "  # how a parameter the vendor does not list is marked
 
+# ECS names (instances, security groups...): 2-128 characters, starting with a letter,
+# then letters, digits, colons, underscores, periods or hyphens.
+ECS_NAME_PATTERN = r"[^\W\d_][\w:.\-]{1,127}"
+# ECS descriptions: 2-256 characters, not starting with http:// or https://.
+ECS_DESCRIPTION_PATTERN = r"(?!https?://).{2,256}"
+
 
 # --------------------------------------------------------------------------- region
 

@@ -93,10 +93,10 @@ IP_FOR_ONE = ErrorSpec(
 )
 
 # 2 to 128 characters, starting with a letter (Chinese included); letters, digits, : _ . -
-NAME_PATTERN = r"[^\W\d_][\w:.\-]{1,127}"
+NAME_PATTERN = common.ECS_NAME_PATTERN
 # Linux host names: 2 to 64 characters, dot-separated labels of letters, digits and hyphens
 HOST_NAME_PATTERN = r"(?=.{2,64}$)[A-Za-z0-9]([A-Za-z0-9\-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9\-]*[A-Za-z0-9])?)*"
-DESCRIPTION_PATTERN = r"(?!https?://).{2,256}"
+DESCRIPTION_PATTERN = common.ECS_DESCRIPTION_PATTERN
 SEQUENCE = r"|.*\[.*"  # a sequential-naming pattern gets past the name rules to be refused
 
 

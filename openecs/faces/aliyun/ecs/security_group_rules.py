@@ -119,6 +119,9 @@ ENTERPRISE_DENIED = ErrorSpec(
     "are not allowed to be set or modified.",
 )
 
+# "start/end" as the vendor writes a port range (values checked against the protocol later).
+PORT_RANGE_PATTERN = r"-?[0-9]{1,5}/-?[0-9]{1,5}"
+
 
 class Side:
     """What differs between ingress and egress: which fields name the rule's remote end."""
@@ -199,13 +202,13 @@ def rule_fields(side: Side) -> tuple[Param, ...]:
         ),
         Param(
             "PortRange",
-            pattern=r"-?[0-9]{1,5}/-?[0-9]{1,5}",
+            pattern=PORT_RANGE_PATTERN,
             invalid=PORT_RANGE_FORMAT,
             doc="start/end: 1 to 65535 for TCP and UDP, -1/-1 for the others.",
         ),
         Param(
             "SourcePortRange",
-            pattern=r"-?[0-9]{1,5}/-?[0-9]{1,5}",
+            pattern=PORT_RANGE_PATTERN,
             invalid=SOURCE_PORT_RANGE_INVALID,
         ),
         Param("SourceCidrIp", check=_cidr_check(SOURCE_CIDR_INVALID, "SourceCidrIp", 4)),

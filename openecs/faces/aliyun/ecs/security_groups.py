@@ -65,8 +65,8 @@ VPC_REQUIRED = ErrorSpec(
 VPC_STATUS = ErrorSpec("IncorrectVpcStatus", "Current VPC status does not support this operation.")
 
 # 2 to 128 characters, starting with a letter (Chinese included); letters, digits, : _ . -
-NAME_PATTERN = r"[^\W\d_][\w:.\-]{1,127}"
-DESCRIPTION_PATTERN = r"(?!https?://).{2,256}"
+NAME_PATTERN = common.ECS_NAME_PATTERN
+DESCRIPTION_PATTERN = common.ECS_DESCRIPTION_PATTERN
 
 
 def _refuse_true(name: str):  # noqa: ANN202
