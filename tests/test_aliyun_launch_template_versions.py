@@ -49,7 +49,9 @@ def _versions(ecs, lt: str, **kw) -> list:  # noqa: ANN001
     request = m.DescribeLaunchTemplateVersionsRequest(
         region_id=REGION, launch_template_id=lt, page_size=50, **kw
     )
-    return ecs.describe_launch_template_versions(request).body.launch_template_version_sets.launch_template_version_set  # noqa: E501
+    return ecs.describe_launch_template_versions(
+        request
+    ).body.launch_template_version_sets.launch_template_version_set  # noqa: E501
 
 
 def _numbers(ecs, lt: str) -> list[int]:  # noqa: ANN001
@@ -130,9 +132,18 @@ def test_every_field_of_a_version_comes_back_as_given(ecs, lt):
         "node.example",
     )
     assert d.security_group_ids.security_group_id == ["sg-1", "sg-2"]
-    assert (d.v_switch_id, d.vpc_id, d.zone_id, d.user_data) == ("vsw-1", "vpc-1", "cn-hangzhou-h", data)
+    assert (d.v_switch_id, d.vpc_id, d.zone_id, d.user_data) == (
+        "vsw-1",
+        "vpc-1",
+        "cn-hangzhou-h",
+        data,
+    )
     assert (d.internet_max_bandwidth_out, d.internet_max_bandwidth_in) == (20, 15)
-    assert (d.spot_strategy, d.spot_price_limit, d.spot_duration) == ("SpotWithPriceLimit", 0.125, 1)
+    assert (d.spot_strategy, d.spot_price_limit, d.spot_duration) == (
+        "SpotWithPriceLimit",
+        0.125,
+        1,
+    )
     assert (d.deletion_protection, d.http_tokens) == (True, "required")
     assert (d.system_disk.category, d.system_disk.size, d.system_disk.disk_name) == (
         "cloud_essd",
@@ -185,7 +196,9 @@ def test_versions_page_by_page_number(ecs, lt):
     )
     body = ecs.describe_launch_template_versions(request).body
     assert body.total_count == 5 and (body.page_number, body.page_size) == (3, 2)
-    assert [v.version_number for v in body.launch_template_version_sets.launch_template_version_set] == [5]  # noqa: E501
+    assert [
+        v.version_number for v in body.launch_template_version_sets.launch_template_version_set
+    ] == [5]  # noqa: E501
 
 
 def test_deleting_versions_answers_them_and_keeps_the_rest(ecs, lt):
@@ -290,7 +303,11 @@ def test_terraform_deletes_the_oldest_version_at_thirty_and_adds_the_next(ecs, l
             "InvalidParameter",
         ),
         (
-            {"system_disk": m.CreateLaunchTemplateVersionRequestSystemDisk(category="cloud", size=600)},
+            {
+                "system_disk": m.CreateLaunchTemplateVersionRequestSystemDisk(
+                    category="cloud", size=600
+                )
+            },
             "InvalidParameter",
         ),
         (

@@ -30,24 +30,30 @@ from openecs.faces.aliyun.ecs.key_pairs import NAME_PATTERN as ECS_NAME_NO_PERIO
 from openecs.faces.aliyun.vpc.vpcs import RESOURCE_GROUP_ID
 from openecs.faces.params import BOOLEAN, FLOAT, INTEGER, LIST, STRUCT, Check, ErrorSpec, Param
 
-MAX_VERSIONS = 30  # per template ("Each instance launch template supports a maximum of 30 versions")
+MAX_VERSIONS = (
+    30  # per template ("Each instance launch template supports a maximum of 30 versions")
+)
 MAX_TEMPLATES = 30  # per region ("You can create up to 30 launch templates in each region")
 MAX_DATA_DISKS = 16
 MAX_NETWORK_INTERFACES = 2  # one primary and one secondary
 MAX_DELETE_VERSIONS = 29  # DeleteVersion.N: N from 1 to 29
 PERIODS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 24, 36, 48, 60)
 AUTO_RENEW_PERIODS = (1, 2, 3, 6, 12, 24, 36, 48, 60)
-NOT_FOUND_MESSAGE = 'The specified LaunchTemplateId "{id}" LaunchTemplateName "{name}" is not found.'
+NOT_FOUND_MESSAGE = (
+    'The specified LaunchTemplateId "{id}" LaunchTemplateName "{name}" is not found.'
+)
 
 REGION_NOT_EXIST = ErrorSpec("InvalidRegion.NotExist", "The specified region does not exist.")
 NAME_INVALID = ErrorSpec(
-    "InvalidLaunchTemplateName.Malformed", "The specified parameter LaunchTemplateName is not valid."
+    "InvalidLaunchTemplateName.Malformed",
+    "The specified parameter LaunchTemplateName is not valid.",
 )
 VERSION_DESCRIPTION_INVALID = ErrorSpec(
     "InvalidDescription.Malformed", 'The specified parameter "VersionDescription" is not valid.'
 )
 ENI_INVALID = ErrorSpec(
-    "InvalidParams.CreateEniParams", "The specified parameter NetworkInterface.N is not valid: {why}"
+    "InvalidParams.CreateEniParams",
+    "The specified parameter NetworkInterface.N is not valid: {why}",
 )
 RESOURCE_GROUP_NOT_FOUND = ErrorSpec(
     "InvalidResourceGroup.NotFound",
@@ -369,4 +375,3 @@ def version_numbers(name: str, *, required: bool = False, max_items: int | None 
         items=Param("item", INTEGER, minimum=1, maximum=2**31 - 1),
         max_items=max_items,
     )
-

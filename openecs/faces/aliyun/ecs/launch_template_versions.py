@@ -85,9 +85,7 @@ def describe_launch_template_versions(call: Call, p: dict[str, Any]) -> dict[str
     page = by_page_number(versions, p["PageNumber"], p["PageSize"])
     return {
         "LaunchTemplateVersionSets": {
-            "LaunchTemplateVersionSet": [
-                _render(template, v, p["DetailFlag"]) for v in page.items
-            ]
+            "LaunchTemplateVersionSet": [_render(template, v, p["DetailFlag"]) for v in page.items]
         },
         **page.fields(),
     }
@@ -132,8 +130,7 @@ def launch_template_data(data: dict[str, Any]) -> dict[str, Any]:
     }
     out["Tags"] = {
         "InstanceTag": [
-            {"Key": t["Key"], "Value": t["Value"]}
-            for t in common.normalized_tags(data.get("Tag"))
+            {"Key": t["Key"], "Value": t["Value"]} for t in common.normalized_tags(data.get("Tag"))
         ]
     }
     out["SecurityGroupIds"] = {"SecurityGroupId": list(data.get("SecurityGroupIds") or [])}
@@ -160,9 +157,7 @@ def delete_launch_template_version(call: Call, p: dict[str, Any]) -> dict[str, A
     return {
         "LaunchTemplateVersions": {
             "LaunchTemplateVersion": [
-                {"LaunchTemplateId": template.id, "LaunchTemplateVersionNumber": n}
-                for n in numbers
+                {"LaunchTemplateId": template.id, "LaunchTemplateVersionNumber": n} for n in numbers
             ]
         }
     }
-

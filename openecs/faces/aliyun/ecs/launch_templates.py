@@ -27,8 +27,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from openecs.core import templates as core
 from openecs.core import tags as core_tags
+from openecs.core import templates as core
 from openecs.core.ids import aliyun_id
 from openecs.faces.aliyun import common
 from openecs.faces.aliyun.ecs import launch_template_params as ltp
@@ -101,8 +101,7 @@ def create_launch_template(call: Call, p: dict[str, Any]) -> dict[str, Any]:
             now=call.clock.now(),
             version_description=p.get("VersionDescription", ""),
             extra={
-                "ResourceGroupId": p.get("TemplateResourceGroupId")
-                or default_resource_group(call)
+                "ResourceGroupId": p.get("TemplateResourceGroupId") or default_resource_group(call)
             },
             limit=ltp.MAX_TEMPLATES,
         )
@@ -247,4 +246,3 @@ def merge_into_run(
     merged["LaunchTemplateId"] = template.id
     merged.pop("LaunchTemplateName", None)
     return op.checker.check_flat(merged)
-
