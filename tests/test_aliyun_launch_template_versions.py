@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from alibabacloud_ecs20140526 import models as m
@@ -368,3 +369,24 @@ def test_an_internal_failure_answers_internal_error_and_adds_nothing(ecs, lt, mo
     monkeypatch.undo()
     assert _numbers(ecs, lt) == [1]
     assert _add(ecs, lt).launch_template_version_number == 2
+
+
+def test_eight_clients_adding_versions_at_once_get_distinct_numbers_up_to_thirty(tenant, lt):
+    def writer(_: int) -> list[object]:
+        ecs = clients.tea_ecs(tenant)
+        out: list[object] = []
+        for _ in range(5):
+            try:
+                out.append(_add(ecs, lt).launch_template_version_number)
+            except ClientException as err:
+                out.append(err.code)
+        return out
+
+    with ThreadPoolExecutor(8) as pool:
+        results = [r for rs in pool.map(writer, range(8)) for r in rs]
+    numbers = [r for r in results if isinstance(r, int)]
+    assert sorted(numbers) == list(range(2, 31))
+    assert [r for r in results if not isinstance(r, int)] == [
+        "LaunchTemplateVersionLimitExceed"
+    ] * 11
+    assert _numbers(clients.tea_ecs(tenant), lt) == list(range(1, 31))

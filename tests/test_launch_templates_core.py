@@ -193,3 +193,27 @@ def test_concurrent_writers_get_distinct_numbers_and_never_pass_the_limit(runtim
     assert sorted(got) == list(range(2, LIMIT + 1))
     assert refused == ["launch_template.version_limit"] * (THREADS * 5 - (LIMIT - 1))
     assert _numbers(runtime, t.id) == list(range(1, LIMIT + 1))
+
+
+def test_concurrent_creates_never_pass_the_template_limit(runtime, scope):
+    made: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(THREADS)
+
+    def creator(i: int) -> None:
+        start.wait()
+        for j in range(3):
+            try:
+                t = _create(runtime, scope, f"t{i}-{j}", limit=10)
+            except QuotaExceeded:
+                continue
+            with lock:
+                made.append(t.id)
+
+    threads = [threading.Thread(target=creator, args=(i,)) for i in range(THREADS)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    with runtime.db.read() as conn:
+        assert len(made) == lt.count(conn, scope) == 10

@@ -2,7 +2,8 @@
 
 A template is scoped like every resource (cloud, account, region) and named
 uniquely in its scope; the store's unique constraint is the guarantee, so two
-concurrent creates of one name never both succeed. It has versions numbered
+concurrent creates of one name never both succeed, and the per-scope limit is
+counted under a lock of the owning account's row. It has versions numbered
 from 1; the first is created with the template and made its default. A new
 version takes the number after the highest ever given (``last_number``),
 claimed by a compare-and-swap on the template row: two clients adding
@@ -31,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from openecs.core.errors import Conflict, NotFound, QuotaExceeded
 from openecs.core.network import Scope
+from openecs.store.tables import accounts
 from openecs.store.tables import launch_template_versions as versions_t
 from openecs.store.tables import launch_templates as templates_t
 
@@ -132,7 +134,15 @@ def create(
     extra: dict[str, Any] | None = None,
     limit: int | None = None,
 ) -> Template:
-    """A new template with its version 1 (the default); refused past ``limit`` per scope."""
+    """A new template with its version 1 (the default); refused past ``limit`` per scope.
+
+    With a limit, the owning account's row is locked first (``FOR UPDATE``; SQLite has
+    one writer anyway), so concurrent creates are counted one after the other.
+    """
+    if limit is not None:
+        conn.execute(
+            select(accounts.c.id).where(accounts.c.id == scope.account_id).with_for_update()
+        )
     if limit is not None and count(conn, scope) >= limit:
         raise QuotaExceeded(
             "launch_template.quota_exceeded",
