@@ -295,3 +295,21 @@ def test_a_template_value_is_checked_as_a_request_value_at_launch(net):
     )
     assert (err.code, err.status_code) == ("InvalidImageId.NotFound", 404)
     assert _instances(ecs) == []
+
+
+def test_a_version_without_a_template_is_refused(net):
+    ecs = net["ecs"]
+    err = _refused(
+        lambda: ecs.run_instances(
+            m.RunInstancesRequest(
+                region_id=REGION,
+                launch_template_version=1,
+                image_id=IMAGE,
+                instance_type=TYPE,
+                v_switch_id=net["vsw"],
+                security_group_id=net["sg"],
+            )
+        )
+    )
+    assert (err.code, err.status_code) == ("MissingParameter", 400)
+    assert _instances(ecs) == []

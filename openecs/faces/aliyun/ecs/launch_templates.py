@@ -31,6 +31,7 @@ from openecs.core import tags as core_tags
 from openecs.core import templates as core
 from openecs.core.ids import aliyun_id
 from openecs.faces.aliyun import common
+from openecs.faces.aliyun import errors as E
 from openecs.faces.aliyun.ecs import launch_template_params as ltp
 from openecs.faces.aliyun.operations import PRODUCTS, REGISTRY, operation
 from openecs.faces.aliyun.paging import by_page_number
@@ -226,6 +227,8 @@ def merge_into_run(
     """``p`` with the named template version's values filling what the request left out,
     checked again by ``action``'s declarations. Without a template, ``p`` itself."""
     if not (p.get("LaunchTemplateId") or p.get("LaunchTemplateName")):
+        if "LaunchTemplateVersion" in p:  # a version of no template: say which is missing
+            raise E.vendor(ltp.TEMPLATE_MISSING)
         return p
     op = REGISTRY[(PRODUCTS["Ecs"], action)]
     template = find(conn, call, p)
