@@ -338,3 +338,36 @@ jobs = Table(
     Column("end_time", Float),
     Index("ix_jobs_parent", "parent_id"),
 )
+
+# -- launch templates and their versions (migration 0005) ---------------------------
+
+# A template's name is unique in its scope (the unique constraint is the guarantee, whichever
+# process asks). ``last_number`` is the highest version number ever given: a new version
+# takes the next one by a compare-and-swap on it, so two clients never get the same number
+# and a number is never reused after its version is deleted.
+launch_templates = Table(
+    "launch_templates",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    *scope_columns(),
+    Column("name", String(255), nullable=False),
+    Column("description", String(1024), nullable=False),
+    Column("default_version", Integer, nullable=False),
+    Column("last_number", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("extra", Text, nullable=False),
+    UniqueConstraint("account_id", "cloud", "region", "name", name="uq_launch_templates_name"),
+)
+
+# A version's ``data`` is the vendor's launch data as given (JSON), immutable once written.
+launch_template_versions = Table(
+    "launch_template_versions",
+    metadata,
+    Column("template_id", String(64), ForeignKey("launch_templates.id"), primary_key=True),
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("description", String(1024), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)

@@ -162,6 +162,35 @@ DOMAIN_ERRORS: dict[str, ErrorSpec] = {
         "InvalidParameter.Mismatch",
         "Specified security group and virtual switch are not in the same VPC.",
     ),
+    # -- launch templates (seed 000 and the CreateLaunchTemplate, Delete*, Modify* tables)
+    "launch_template.not_found": ErrorSpec(
+        "InvalidLaunchTemplate.NotFound",
+        'The specified LaunchTemplateId "{id}" LaunchTemplateName "{name}" is not found.',
+        404,
+    ),
+    "launch_template.version_not_found": ErrorSpec(
+        "InvalidLaunchTemplateVersion.NotFound",
+        'The specified LaunchTemplateId "{id}" Version "{number}" is not found.',
+        404,
+    ),
+    "launch_template.duplicate": ErrorSpec(
+        "LaunchTemplateName.Duplicated",
+        'The specified LaunchTemplateName "{name}" already exist.',
+        403,
+    ),
+    "launch_template.quota_exceeded": ErrorSpec(
+        "LaunchTemplateLimitExceed", "The maximum number of templates is exceeded.", 403
+    ),
+    "launch_template.version_limit": ErrorSpec(
+        "LaunchTemplateVersionLimitExceed",
+        "The maximum number of template's versions is exceeded.",
+        403,
+    ),
+    "launch_template.default_version": ErrorSpec(
+        "InvalidParameter",
+        "The default version {number} of launch template {id} cannot be deleted; "
+        "change the default version first.",
+    ),
 }
 
 _FALLBACK_STATUS: list[tuple[type[DomainError], int, str]] = [

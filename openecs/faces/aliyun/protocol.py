@@ -183,6 +183,7 @@ class AliyunFace:
             request_id=request_id,
             region_id=values.get("RegionId"),
             headers=wire.headers,
+            extra={"params": business},  # as sent: a launch template fills what is absent
         )
         result = op.handler(call, values)
         return {"RequestId": request_id, **result}

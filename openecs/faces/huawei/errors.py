@@ -140,6 +140,18 @@ DOMAIN_ERRORS: dict[str, dict[str, ErrorSpec]] = {
         "key_pair.public_key_invalid": ErrorSpec(
             "badRequest", "Keypair data is invalid: failed to generate fingerprint"
         ),
+        # Launch templates (v3): Ecs.0005 with the status of what went wrong.
+        "launch_template.not_found": ErrorSpec(
+            "Ecs.0005", "launch template [{id}] is not found.", 404
+        ),
+        "launch_template.duplicate": ErrorSpec(
+            "Ecs.0005", "launch template name [{name}] already exists.", 409
+        ),
+        "launch_template.default_version": ErrorSpec(
+            "Ecs.0005",
+            "version [{number}] is the default version of launch template [{id}].",
+            409,
+        ),
     },
     # VPC v1 (and v3 ShowVpc): the codes of the VPC API reference's error table.
     "vpc": {

@@ -25,6 +25,7 @@ from openecs.core.ids import aliyun_id
 from openecs.core.passwords import hash_password
 from openecs.faces.aliyun import common
 from openecs.faces.aliyun import errors as E
+from openecs.faces.aliyun.ecs import launch_templates
 from openecs.faces.aliyun.ecs.instance_params import (
     DATA_CATEGORY_INVALID,
     DATA_SIZE_INVALID,
@@ -109,6 +110,8 @@ def _disk_specs(
 @operation("Ecs", "RunInstances", params=RUN_PARAMS)
 def run_instances(call: Call, p: dict[str, Any]) -> dict[str, Any]:
     """Create 1 to 100 instances in one vSwitch, all or none; Pending until they boot."""
+    with call.db.read() as conn:
+        p = launch_templates.merge_into_run(conn, call, p)
     region = p["RegionId"]
     for name in ("ImageId", "InstanceType"):
         if name not in p:
