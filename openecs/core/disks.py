@@ -248,7 +248,7 @@ def attach(
             extra=json.dumps({**disk.extra, "AttachedAt": now}),
         )
     )
-    _after(conn, disk.id, ATTACHING, IN_USE, now + after)
+    _after(conn, disk.id, ATTACHING, IN_USE, now + after, instance_id=vm.id)
     return get_disk(conn, scope, disk.id)
 
 
@@ -285,7 +285,7 @@ def detach(
     if delete_with_instance is not None:
         values["delete_with_instance"] = int(delete_with_instance)
     conn.execute(update(disks).where(disks.c.id == disk.id).values(**values))
-    _after(conn, disk.id, DETACHING, AVAILABLE, now + after)
+    _after(conn, disk.id, DETACHING, AVAILABLE, now + after, instance_id=vm.id)
     return get_disk(conn, scope, disk.id)
 
 
@@ -381,13 +381,25 @@ def _lock_instance(conn: Connection, scope: Scope, instance_id: str) -> core_ins
     return core_instances.get_instance(conn, scope, instance_id)
 
 
-def _after(conn: Connection, disk_id: str, expect: str, to: str, due_at: float) -> None:
-    schedule(conn, TRANSITION_TASK, {"id": disk_id, "expect": expect, "to": to}, due_at)
+def _after(
+    conn: Connection,
+    disk_id: str,
+    expect: str,
+    to: str,
+    due_at: float,
+    *,
+    instance_id: str | None = None,
+) -> None:
+    """Schedule the step ``expect -> to``; an attach or detach step names its instance."""
+    payload = {"id": disk_id, "expect": expect, "to": to, "instance": instance_id}
+    schedule(conn, TRANSITION_TASK, payload, due_at)
 
 
 @handler(TRANSITION_TASK)
 def _transition(ctx: TaskContext, payload: dict[str, Any]) -> None:
-    """A timed step, only if the disk is still where the step expects it.
+    """A timed step, only if the disk is still where the step expects it (and, attaching or
+    detaching, still with the instance it names: a step of an attach the instance's release
+    cut short does not finish a later attach to another instance).
 
     A detach that completes frees the disk of its instance and device and
     records when it was detached.
@@ -396,6 +408,8 @@ def _transition(ctx: TaskContext, payload: dict[str, Any]) -> None:
         _locked(ctx.conn, select(disks).where(disks.c.id == payload["id"]))
     ).first()
     if row is None or row.status != payload["expect"]:
+        return
+    if payload.get("instance") is not None and row.instance_id != payload["instance"]:
         return
     values: dict[str, Any] = {"status": payload["to"]}
     if payload["expect"] == DETACHING:
