@@ -599,3 +599,25 @@ def test_a_disk_of_another_region_is_not_found_from_an_instance(server, net):
     server.advance(STEP)
     err = _refused(lambda: _attach(net, other, iid))
     assert (err.code, err.status_code) == ("InvalidDiskId.NotFound", 404)
+
+
+def test_the_legacy_sdk_reads_disks_with_its_flat_filter_names(server, net, tenant):
+    from aliyunsdkecs.request.v20140526.DescribeDisksRequest import DescribeDisksRequest
+
+    from tests import clients
+
+    disk_id = _ready(server, net)
+    request = DescribeDisksRequest()
+    request.set_DiskIds(json.dumps([disk_id]))
+    request.set_Filter1Key("CreationStartTime")
+    request.set_Filter1Value("2000-01-01T00:00Z")
+    body = json.loads(clients.legacy(tenant).do_action_with_exception(request))
+    assert [(d["DiskId"], d["Status"]) for d in body["Disks"]["Disk"]] == [(disk_id, "Available")]
+
+
+def test_a_resize_retried_with_its_client_token_answers_again_and_grows_once(server, net):
+    disk_id = _ready(server, net)
+    request = m.ResizeDiskRequest(disk_id=disk_id, new_size=60, client_token="grow-1")
+    net["ecs"].resize_disk(request)
+    net["ecs"].resize_disk(request)  # a second resize to 60 would be TooSmall
+    assert _disk(net, disk_id).size == 60
