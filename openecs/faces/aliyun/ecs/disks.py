@@ -127,7 +127,8 @@ def render_disks(conn: Connection, call: Call, shown: list[core.Disk]) -> list[d
 def _render(disk: core.Disk, tags: list[core_tags.Tag], images: dict[str, str]) -> dict[str, Any]:
     x = disk.extra
     attached = disk.status in (core.IN_USE, core.DETACHING) and disk.instance_id is not None
-    attached_at = x.get("AttachedAt", disk.created_at) if disk.instance_id else None
+    # When it was last attached: an instance's own disks from the start, others when attached.
+    attached_at = x.get("AttachedAt", disk.created_at if disk.instance_id else None)
     level = x.get("PerformanceLevel", DEFAULT_PERFORMANCE_LEVEL)
     image = x.get("ImageId") or images.get(disk.instance_id or "", "")
     return {

@@ -16,6 +16,7 @@ operations that carry no RegionId find the disk (or instance) in any region.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from openecs.core import catalog
@@ -112,7 +113,9 @@ DELETE_WITH_INSTANCE_CONFLICT = ErrorSpec(
 )
 
 
-def _only(name: str, allowed: object, why: str, error: ErrorSpec | None = None) -> Any:  # noqa: ANN401
+def _only(
+    name: str, allowed: object, why: str, error: ErrorSpec | None = None
+) -> Callable[[object], None]:
     """A check that accepts only ``allowed`` (what OpenECS models) and refuses the rest."""
 
     def check(value: object) -> None:

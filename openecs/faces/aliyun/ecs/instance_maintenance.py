@@ -48,14 +48,17 @@ INSTANCE_IDS = Param(
 )
 
 
+# Each attribute is its own key of the instance's extra, so a change writes only what it names.
+DEFAULTS = {
+    "ActionOnMaintenance": DEFAULT_ACTION,
+    "NotifyOnMaintenance": False,
+    "MaintenanceWindows": [],
+}
+
+
 def maintenance(vm: core.Instance) -> dict[str, Any]:
     """The instance's maintenance attributes, the vendor's defaults where none were set."""
-    kept = vm.extra.get("Maintenance", {})
-    return {
-        "ActionOnMaintenance": kept.get("ActionOnMaintenance", DEFAULT_ACTION),
-        "NotifyOnMaintenance": kept.get("NotifyOnMaintenance", False),
-        "MaintenanceWindows": kept.get("MaintenanceWindows", []),
-    }
+    return {name: vm.extra.get(name, default) for name, default in DEFAULTS.items()}
 
 
 def _render(vm: core.Instance) -> dict[str, Any]:
@@ -145,17 +148,13 @@ def modify_instance_maintenance_attributes(call: Call, p: dict[str, Any]) -> dic
     where = scope(call, p["RegionId"])
     with call.db.write() as conn:
         for iid in dict.fromkeys(p["InstanceId"]):
-            vm = core.get_instance(conn, where, iid)
-            kept = maintenance(vm)
-            for name in ("ActionOnMaintenance", "NotifyOnMaintenance"):
-                if name in p:
-                    kept[name] = p[name]
+            changes = {k: p[k] for k in ("ActionOnMaintenance", "NotifyOnMaintenance") if k in p}
             if "MaintenanceWindow" in p:
-                kept["MaintenanceWindows"] = [
+                changes["MaintenanceWindows"] = [
                     {"StartTime": w["StartTime"], "EndTime": w["EndTime"]}
                     for w in p["MaintenanceWindow"]
                 ]
-            core.update_instance(conn, where, vm.id, extra={"Maintenance": kept})
+            core.update_instance(conn, where, iid, extra=changes)
     return {}
 
 
