@@ -621,3 +621,19 @@ def test_a_resize_retried_with_its_client_token_answers_again_and_grows_once(ser
     net["ecs"].resize_disk(request)
     net["ecs"].resize_disk(request)  # a second resize to 60 would be TooSmall
     assert _disk(net, disk_id).size == 60
+
+
+def test_a_disk_still_being_created_takes_new_attributes_as_terraform_sets_them(server, net):
+    disk_id = _create(net)
+    request = m.ModifyDiskAttributeRequest(disk_id=disk_id, delete_with_instance=True)
+    net["ecs"].modify_disk_attribute(request)
+    server.advance(STEP)
+    disk = _disk(net, disk_id)
+    assert (disk.status, disk.delete_with_instance) == ("Available", True)
+
+
+def test_describe_disks_filters_by_resource_group(server, net):
+    grouped = _ready(server, net, resource_group_id="rg-acfmdisks")
+    _ready(server, net)
+    assert _ids(net, resource_group_id="rg-acfmdisks") == {grouped}
+    assert _disk(net, grouped).resource_group_id == "rg-acfmdisks"
