@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from openecs.core import interfaces, network
+from openecs.core import tags as core_tags
 from openecs.core.errors import Conflict, NotFound
 from openecs.core.network import Scope
 from openecs.engine.tasks import TaskContext, handler, schedule
@@ -408,6 +409,9 @@ def _release(conn: Connection, instance_id: str) -> None:
             interfaces.update_interface(
                 conn, scope, iface.id, status=interfaces.AVAILABLE, device_id=None
             )
+    released = select(disks.c.id).where(disks.c.instance_id == instance_id)
+    for (disk_id,) in conn.execute(released.where(disks.c.delete_with_instance == 1)).all():
+        core_tags.remove_tags(conn, disk_id)  # a disk released with its instance keeps no tags
     conn.execute(
         delete(disks)
         .where(disks.c.instance_id == instance_id)

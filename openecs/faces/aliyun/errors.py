@@ -191,6 +191,74 @@ DOMAIN_ERRORS: dict[str, ErrorSpec] = {
         "The default version {number} of launch template {id} cannot be deleted; "
         "change the default version first.",
     ),
+    # -- disks (DescribeDisks, CreateDisk, AttachDisk, DetachDisk, DeleteDisk, ResizeDisk tables)
+    "disk.not_found": ErrorSpec(
+        "InvalidDiskId.NotFound", "The specified disk does not exist.", 404
+    ),
+    "disk.incorrect_status": ErrorSpec(
+        "IncorrectDiskStatus", "The current disk status does not support this operation.", 403
+    ),
+    "disk.initializing": ErrorSpec(
+        "IncorrectDiskStatus.Initializing", "The specified disk is still being created.", 403
+    ),
+    "disk.not_portable": ErrorSpec(
+        "DiskNotPortable", "The specified disk is not a portable disk.", 403
+    ),
+    "disk.instance_status": ErrorSpec(
+        "IncorrectInstanceStatus",
+        "The current status of the resource does not support this operation.",
+    ),
+    "disk.zone_mismatch": ErrorSpec(
+        "ResourcesNotInSameZone", "The specified instance and disk are not in the same zone.", 403
+    ),
+    "disk.category_unsupported": ErrorSpec(
+        "InvalidInstanceType.NotSupportDiskCategory",
+        "The instanceType of the specified instance does not support this disk category.",
+        403,
+    ),
+    "disk.instance_limit": ErrorSpec(
+        "InstanceDiskLimitExceeded",
+        "The amount of the disk on instance in question reach its limits.",
+        403,
+    ),
+    "disk.device_malformed": ErrorSpec(
+        "InvalidDevice.Malformed", "The specified device is not valid."
+    ),
+    "disk.device_in_use": ErrorSpec(
+        "InvalidDevice.InUse", "The specified device has been occupied.", 403
+    ),
+    "disk.already_detached": ErrorSpec(
+        "InvalidDisk.AlreadyDetached", "The specified disk has been detached.", 404
+    ),
+    "disk.other_instance": ErrorSpec(
+        "DependencyViolation",
+        "The specified disk has not been attached on the specified instance.",
+        403,
+    ),
+    "disk.system": ErrorSpec(
+        "DiskTypeViolation",
+        "The specified disk is a system disk and cannot support the operation.",
+        403,
+    ),
+    "disk.detaching": ErrorSpec(
+        "InvalidOperation.DiskDetachingFromThisEcs",
+        "The specified disk is detaching from this ecs.",
+        403,
+    ),
+    "disk.size_too_small": ErrorSpec(
+        "InvalidDiskSize.TooSmall",
+        "Specified new disk size is less than the original disk size.",
+        403,
+    ),
+    "disk.size_too_large": ErrorSpec(
+        "InvalidDiskSize.TooLarge", "Specified new disk size is beyond the permitted range.", 403
+    ),
+    "disk.resize_status": ErrorSpec(
+        "OperationDenied",
+        "The status of the disk or the instance that the disk is attaching with does not "
+        "support the operation.",
+        403,
+    ),
 }
 
 _FALLBACK_STATUS: list[tuple[type[DomainError], int, str]] = [
