@@ -9,7 +9,10 @@ showing that nothing changed, tenancy, and the tags going with the server.
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from huaweicloudsdkecs.v2 import (
     BatchAddServerTag,
     BatchCreateServerTagsRequest,
@@ -161,6 +164,27 @@ def test_an_unknown_server_is_404(server, tenant) -> None:  # noqa: ANN001
     ):
         err = refused(attempt)
         assert (err.status_code, err.error_code) == (404, "Ecs.0114")
+
+
+def test_concurrent_creates_keep_the_limit_and_lose_nothing(tenant, vm) -> None:  # noqa: ANN001
+    ecs, sid = vm
+    outcomes: list[object] = []
+
+    def one(n: int) -> None:
+        try:
+            _add(clients.hw_ecs(tenant), sid, [(f"k{n}", str(n))])
+            outcomes.append("ok")
+        except ClientRequestException as err:
+            outcomes.append((err.status_code, err.error_code))
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(map(str, outcomes)) == sorted(["ok"] * 8 + [str((400, "Ecs.0005"))] * 2)
+    added = [(k, v) for k, v in _tags(ecs, sid) if k.startswith("k")]
+    assert len(added) == 8 and all(v == k[1:] for k, v in added)
 
 
 # -- tenancy and lifetime

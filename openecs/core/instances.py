@@ -237,6 +237,20 @@ def get_instance(conn: Connection, scope: Scope, instance_id: str) -> Instance:
     return _instance(row)
 
 
+def lock_instance(conn: Connection, scope: Scope, instance_id: str) -> Instance:
+    """Read an instance and hold its row until the transaction ends.
+
+    For changes kept outside the instance's row (its tags): two writers of one
+    instance take turns, the second reading what the first committed.
+    (SQLite has one writer at a time anyway and ignores the lock.)
+    """
+    query = _scoped(scope).where(instances.c.id == instance_id).with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        return get_instance(conn, scope, instance_id)  # raises instance.not_found
+    return _instance(row)
+
+
 def list_instances(
     conn: Connection, scope: Scope, *, ids: Sequence[str] | None = None
 ) -> list[Instance]:

@@ -85,7 +85,8 @@ RULES = [
 def batch_server_tags(call: Call, req: HuaweiArgs) -> None:
     tags = req.body["tags"]
     with call.db.write() as conn:
-        server = inst.get_instance(conn, scope_of(call), req.path["server_id"])
+        # Concurrent changes of one server's tags take turns: the limit holds, no key is lost.
+        server = inst.lock_instance(conn, scope_of(call), req.path["server_id"])
         if req.body["action"] == CREATE:
             pairs = [(t["key"], t.get("value", "")) for t in tags]
             core_tags.set_tags(conn, call.account.id, TAGGED, server.id, pairs, limit=TAGS_MAX)
