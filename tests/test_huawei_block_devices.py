@@ -84,6 +84,14 @@ def test_volume_attachments_list_the_same_disks(vm) -> None:  # noqa: ANN001
     ]
 
 
+def test_device_names_continue_past_z() -> None:
+    from openecs.faces.huawei.ecs.cloudservers_create import device_name
+
+    assert [device_name(n) for n in (0, 1, 25, 26, 27, 59)] == [
+        "/dev/vda", "/dev/vdb", "/dev/vdz", "/dev/vdaa", "/dev/vdab", "/dev/vdbh",
+    ]  # fmt: skip
+
+
 def test_a_volume_the_server_lacks_is_404(tenant, net, vm) -> None:  # noqa: ANN001, F811
     ecs, sid = vm
     other = _create(ecs, net[1]).server_ids[0]

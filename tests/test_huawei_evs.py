@@ -89,6 +89,26 @@ def test_a_shared_data_volume(tenant, fleet) -> None:  # noqa: ANN001
     assert "volume_image_metadata" not in volume
 
 
+def test_a_volume_its_server_left_behind_is_available(server, tenant, fleet) -> None:  # noqa: ANN001
+    from sqlalchemy import update
+
+    from openecs.core import instances as inst
+    from openecs.core.network import Scope
+    from openecs.store.tables import disks
+
+    web, _, volumes = fleet
+    kept = volumes["web-volume-0001"]["id"]
+    with server.runtime.db.write() as conn:  # what DeleteServers(delete_volume=false) leaves
+        conn.execute(update(disks).where(disks.c.id == kept).values(delete_with_instance=0))
+        scope = Scope("huawei", tenant.account.id, "cn-north-4")
+        inst.delete_instance(conn, scope, web, now=server.runtime.clock.now(), after=1, force=True)
+    server.advance(2)
+    volume = _show(tenant, kept)
+    assert (volume["status"], volume["attachments"]) == ("available", [])
+    assert _ids(tenant, status="available") == [kept]
+    assert _get(tenant, "/" + volumes["web-volume-0000"]["id"])[0] == 404
+
+
 # -- ListVolumes
 
 
