@@ -187,6 +187,22 @@ def test_concurrent_creates_keep_the_limit_and_lose_nothing(tenant, vm) -> None:
     assert len(added) == 8 and all(v == k[1:] for k, v in added)
 
 
+def test_a_dry_run_with_more_than_ten_tags_is_refused_too(tenant, net) -> None:  # noqa: ANN001, F811
+    ecs = clients.hw_ecs(tenant)
+    tags = [f"t{i}.v" for i in range(6)]
+    server_tags = [PrePaidServerTag(key=f"s{i}", value="v") for i in range(5)]
+    err = refused(lambda: _create(ecs, net[1], dry_run=True, tags=tags, server_tags=server_tags))
+    assert (err.status_code, err.error_code) == (400, "Ecs.0005")
+
+
+def test_a_key_given_in_both_forms_counts_once(tenant, net) -> None:  # noqa: ANN001, F811
+    ecs = clients.hw_ecs(tenant)
+    tags = [f"k{i}.a" for i in range(10)]
+    server_tags = [PrePaidServerTag(key=f"k{i}", value="b") for i in range(10)]
+    sid = _create(ecs, net[1], tags=tags, server_tags=server_tags).server_ids[0]
+    assert _tags(ecs, sid) == [(f"k{i}", "b") for i in range(10)]
+
+
 # -- tenancy and lifetime
 
 

@@ -296,10 +296,19 @@ def _names(values: Mapping[str, Any]) -> None:
 
 
 BODY = [SERVER, Param("dry_run", BOOLEAN, default=False)]
+
+
+def _tag_count(values: Mapping[str, Any]) -> None:
+    keys = {key for key, _ in creation_tags(values.get("server", {}))}
+    if len(keys) > TAGS_MAX:
+        _refuse(f"An ECS allows a maximum of {TAGS_MAX} tags (tags and server_tags together).")
+
+
 RULES = [
     Check(_one_nic, "only one NIC (refused otherwise)"),
     Check(_prepaid, "prePaid: count <= 100, periodType/periodNum, isAutoPay true (Ecs.0005)"),
     Check(_names, "count > 1 without a number: name <= 59 (Ecs.0005)"),
+    Check(_tag_count, "tags and server_tags: at most 10 distinct keys in all (Ecs.0005)"),
 ]
 
 
