@@ -30,7 +30,7 @@ from openecs.core import instances as inst
 from openecs.core import volumes as core
 from openecs.faces.call import Call
 from openecs.faces.huawei.common import MARKER, limit_param, page_after, region_of
-from openecs.faces.huawei.ecs.keypairs import nova_time
+from openecs.faces.huawei.ecs.keypairs import nova_time, user_id
 from openecs.faces.huawei.operations import EVS, HuaweiArgs, operation
 from openecs.faces.huawei.vpc.vpcs import project_id_of, scope_of
 from openecs.faces.params import BOOLEAN, INTEGER, Param, loads_json
@@ -126,7 +126,7 @@ def render(
         "replication_status": "disabled",
         "shareable": "true" if shared else "false",
         "multiattach": shared,
-        "user_id": f"{call.account.id:032x}",
+        "user_id": user_id(call),
         "service_type": "EVS",
         "tags": {},
         "wwn": "6888603000" + volume.id.replace("-", "")[:22],
