@@ -1,5 +1,5 @@
 """Huawei server metadata: UpdateServerMetadata and DeleteServerMetadata through huaweicloudsdkecs,
-and Nova's metadata reads (hand-signed: the SDK has no client for them).
+and Nova's metadata API (hand-signed: the SDK has no client for it).
 
 The flow first (update adds and overwrites, GET server shows it, delete
 removes a key), then one test per refusal, each reading the metadata back
@@ -186,6 +186,55 @@ def test_nova_answers_item_not_found(tenant, vm) -> None:  # noqa: ANN001
     assert status == 404 and "itemNotFound" in body
 
 
+def _nova_write(tenant, method: str, sid: str, key: str | None, body: object):  # noqa: ANN001, ANN202
+    path = f"/v2.1/{tenant.project_id()}/servers/{sid}/metadata" + (f"/{key}" if key else "")
+    return clients.hw_signed(tenant, method, path, body=body)
+
+
+def test_nova_writes_show_in_get_server(tenant, vm) -> None:  # noqa: ANN001
+    ecs, sid = vm
+    status, body, _ = _nova_write(tenant, "POST", sid, None, {"metadata": {"env": "prod"}})
+    assert status == 200 and body["metadata"]["env"] == "prod" and body["metadata"]["owner"]
+    status, body, _ = _nova_write(tenant, "PUT", sid, "tier", {"meta": {"tier": "web"}})
+    assert (status, body) == (200, {"meta": {"tier": "web"}})
+    status, body, _ = _nova_write(tenant, "DELETE", sid, "owner", None)
+    assert (status, body) == (204, None)
+    metadata = _metadata(ecs, sid)
+    assert (metadata["env"], metadata["tier"]) == ("prod", "web") and "owner" not in metadata
+
+
+@pytest.mark.parametrize(
+    ("method", "key", "body", "status", "fault"),
+    [
+        ("PUT", "tier", {"meta": {"other": "web"}}, 400, "badRequest"),
+        ("PUT", "tier", {"meta": {"tier": "a", "b": "c"}}, 400, "badRequest"),
+        ("PUT", "vpc_id", {"meta": {"vpc_id": "x"}}, 400, "badRequest"),
+        ("POST", None, {"metadata": {"bad/key": "v"}}, 400, "badRequest"),
+        ("POST", None, {"metadata": {"k": "v" * 256}}, 400, "badRequest"),
+        ("POST", None, {}, 400, "badRequest"),
+        ("DELETE", "nope", None, 404, "itemNotFound"),
+        ("DELETE", "metering.image_id", None, 400, "badRequest"),
+    ],
+)
+def test_nova_write_refusals(tenant, vm, method, key, body, status, fault) -> None:  # noqa: ANN001
+    ecs, sid = vm
+    before = _metadata(ecs, sid)
+    answer, payload, _ = _nova_write(tenant, method, sid, key, body)
+    assert (answer, payload[fault]["code"]) == (status, status)
+    assert _metadata(ecs, sid) == before
+
+
+def test_nova_refuses_a_building_server_and_an_unknown_one(server, tenant, net) -> None:  # noqa: ANN001, F811
+    ecs = clients.hw_ecs(tenant)
+    sid = _create(ecs, net[1]).server_ids[0]
+    status, body, _ = _nova_write(tenant, "POST", sid, None, {"metadata": {"env": "prod"}})
+    assert (status, body["conflictingRequest"]["code"]) == (409, 409)
+    status, body, _ = _nova_write(tenant, "DELETE", UNKNOWN, "env", None)
+    assert (status, body["itemNotFound"]["code"]) == (404, 404)
+    boot(server)
+    assert "env" not in _metadata(ecs, sid)
+
+
 # -- tenancy and concurrency
 
 
@@ -197,6 +246,7 @@ def test_another_project_sees_and_changes_nothing(server, vm) -> None:  # noqa: 
     err = refused(lambda: _delete(clients.hw_ecs(other), sid, "owner"))
     assert err.status_code == 404
     assert _nova(other, sid)[0] == 404
+    assert _nova_write(other, "POST", sid, None, {"metadata": {"owner": "mallory"}})[0] == 404
     assert _metadata(ecs, sid)["owner"] == "alice"
 
 

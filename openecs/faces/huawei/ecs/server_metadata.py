@@ -1,4 +1,5 @@
-"""Server metadata: UpdateServerMetadata and DeleteServerMetadata (v1), and Nova's reads.
+"""Server metadata: UpdateServerMetadata and DeleteServerMetadata (v1), and the rules they
+share with Nova's metadata API (``nova_metadata``).
 
 A server's metadata is what the cloud keeps for itself (``charging_mode``,
 ``vpc_id``, ``metering.*``, ``image_name``, ``os_type``, ``os_bit``: see
@@ -12,22 +13,22 @@ delete need the server settled (vm_state active or stopped), else
 ``.``, a value a string of at most 255 characters, and a server holds at
 most 128 user pairs (Nova's ``maxServerMeta``). The delete answers 204, or
 404 for a key the server does not have. The ECS SDK has no v1 read: GET
-server shows the metadata, and so do Nova's ``GET /v2.1/{project_id}/servers/
-{server_id}/metadata[/{key}]``, which answer Nova fault bodies.
+server shows the metadata, and so does Nova's API. Each change is a
+compare-and-swap on the server (``instances.modify_extra``): concurrent
+updates all land.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from openecs.core import catalog
 from openecs.core import instances as inst
-from openecs.core.errors import NotFound
 from openecs.faces.call import Call
 from openecs.faces.huawei import errors as E
 from openecs.faces.huawei.common import region_of
-from openecs.faces.huawei.ecs.keypairs import NOVA
 from openecs.faces.huawei.ecs.servers_read import STATES, system_metadata
 from openecs.faces.huawei.operations import ECS, HuaweiArgs, operation
 from openecs.faces.huawei.vpc.vpcs import scope_of
@@ -38,32 +39,39 @@ VALUE_MAX = 255
 MAX_ITEMS = 128  # Nova's maxServerMeta
 SETTLED_VM_STATES = ("active", "stopped")  # also paused and suspended, which OpenECS never is
 
-PARAM = ErrorSpec("Ecs.0005", "{reason}")
-STATUS = ErrorSpec(
-    "Ecs.0100", "The ECS status does not meet requirements: server [{id}] is {state}."
+
+@dataclass(frozen=True)
+class Refusals:
+    """How an API words the metadata refusals (``{reason}``; ``{id}``, ``{state}``; ``{key}``)."""
+
+    invalid: ErrorSpec
+    status: ErrorSpec
+    item_not_found: ErrorSpec
+
+
+V1 = Refusals(
+    invalid=ErrorSpec("Ecs.0005", "{reason}"),
+    status=ErrorSpec(
+        "Ecs.0100", "The ECS status does not meet requirements: server [{id}] is {state}."
+    ),
+    item_not_found=ErrorSpec(
+        "Ecs.0005", "Metadata item [{key}] of server [{id}] was not found.", 404
+    ),
 )
-ITEM_NOT_FOUND = ErrorSpec("Ecs.0005", "Metadata item [{key}] of server [{id}] was not found.", 404)
-NOVA_SERVER_NOT_FOUND = ErrorSpec("itemNotFound", "Instance {id} could not be found.", 404)
-NOVA_ITEM_NOT_FOUND = ErrorSpec("itemNotFound", "Metadata item was not found", 404)
 
 
-def _check_pairs(value: dict[str, Any]) -> None:
-    for key, item in value.items():
-        if not KEY.fullmatch(key):
-            PARAM.raise_("metadata", reason=f"metadata key [{key}] is invalid.")
-        if not isinstance(item, str) or len(item) > VALUE_MAX:
-            PARAM.raise_("metadata", reason=f"metadata value of [{key}] is invalid.")
+def pairs_param(name: str, refusals: Refusals, doc: str = "") -> Param:
+    """A required body object of metadata pairs, checked as the vendor allows them."""
 
+    def check(value: dict[str, Any]) -> None:
+        for key, item in value.items():
+            if not KEY.fullmatch(key):
+                refusals.invalid.raise_(name, reason=f"metadata key [{key}] is invalid.")
+            if not isinstance(item, str) or len(item) > VALUE_MAX:
+                refusals.invalid.raise_(name, reason=f"metadata value of [{key}] is invalid.")
 
-BODY = [
-    Param(
-        "metadata",
-        STRUCT,
-        required=True,
-        check=_check_pairs,
-        doc="key: 1..255 of A-Z a-z 0-9 - _ : .; value: a string of at most 255 characters.",
-    )
-]
+    rules = "key: 1..255 of A-Z a-z 0-9 - _ : .; value: a string of at most 255 characters."
+    return Param(name, STRUCT, required=True, check=check, doc=doc or rules)
 
 
 def reserved(server: inst.Instance, key: str) -> bool:
@@ -76,10 +84,50 @@ def full_metadata(call: Call, server: inst.Instance) -> dict[str, str]:
     return {**system_metadata(server, image), **server.extra.get("metadata", {})}
 
 
-def _settled(server: inst.Instance) -> None:
+def _changeable(server: inst.Instance, keys: list[str], refusals: Refusals) -> None:
     vm_state = STATES[server.status][1]
     if vm_state not in SETTLED_VM_STATES or server.status == inst.DELETING:
-        raise E.vendor(STATUS, id=server.id, state=vm_state)
+        raise E.vendor(refusals.status, id=server.id, state=vm_state)
+    for key in keys:
+        if reserved(server, key):
+            refusals.invalid.raise_(key, reason=f"metadata key [{key}] is reserved by the system.")
+
+
+def update_pairs(
+    call: Call, server_id: str, given: dict[str, str], refusals: Refusals
+) -> dict[str, str]:
+    """Add or overwrite ``given``; answers the server's whole metadata afterwards."""
+    with call.db.write() as conn:
+        server = inst.get_instance(conn, scope_of(call), server_id)
+        _changeable(server, list(given), refusals)
+        if given:
+
+            def merge(current: dict[str, str] | None) -> dict[str, str]:
+                merged = {**(current or {}), **given}
+                if len(merged) > MAX_ITEMS:
+                    reason = f"a server holds at most {MAX_ITEMS} metadata items."
+                    refusals.invalid.raise_("metadata", reason=reason)
+                return merged
+
+            server = inst.modify_extra(conn, scope_of(call), server_id, "metadata", merge)
+        return full_metadata(call, server)
+
+
+def delete_pair(call: Call, server_id: str, key: str, refusals: Refusals) -> None:
+    """Delete one user pair; ``item_not_found`` when the server does not have it."""
+    with call.db.write() as conn:
+        server = inst.get_instance(conn, scope_of(call), server_id)
+        _changeable(server, [key], refusals)
+
+        def without(current: dict[str, str] | None) -> dict[str, str]:
+            if key not in (current or {}):
+                raise E.vendor(refusals.item_not_found, key=key, id=server_id)
+            return {k: v for k, v in (current or {}).items() if k != key}
+
+        inst.modify_extra(conn, scope_of(call), server_id, "metadata", without)
+
+
+BODY = [pairs_param("metadata", V1)]
 
 
 @operation(
@@ -88,26 +136,7 @@ def _settled(server: inst.Instance) -> None:
 )  # fmt: skip
 def update_server_metadata(call: Call, req: HuaweiArgs) -> dict[str, Any]:
     """Add or overwrite user metadata pairs; answers the server's whole metadata."""
-    given: dict[str, str] = req.body["metadata"]
-    server_id = req.path["server_id"]
-    with call.db.write() as conn:
-        server = inst.get_instance(conn, scope_of(call), server_id)
-        _settled(server)
-        for key in given:
-            if reserved(server, key):
-                PARAM.raise_("metadata", reason=f"metadata key [{key}] is reserved by the system.")
-        if given:
-
-            def merge(current: dict[str, str] | None) -> dict[str, str]:
-                merged = {**(current or {}), **given}
-                if len(merged) > MAX_ITEMS:
-                    PARAM.raise_(
-                        "metadata", reason=f"a server holds at most {MAX_ITEMS} metadata items."
-                    )
-                return merged
-
-            server = inst.modify_extra(conn, scope_of(call), server_id, "metadata", merge)
-        return {"metadata": full_metadata(call, server)}
+    return {"metadata": update_pairs(call, req.path["server_id"], req.body["metadata"], V1)}
 
 
 @operation(
@@ -116,43 +145,4 @@ def update_server_metadata(call: Call, req: HuaweiArgs) -> dict[str, Any]:
 )  # fmt: skip
 def delete_server_metadata(call: Call, req: HuaweiArgs) -> None:
     """Delete one user metadata pair; 404 when the server does not have the key."""
-    key, server_id = req.path["key"], req.path["server_id"]
-    with call.db.write() as conn:
-        server = inst.get_instance(conn, scope_of(call), server_id)
-        _settled(server)
-        if reserved(server, key):
-            PARAM.raise_("key", reason=f"metadata key [{key}] is reserved by the system.")
-
-        def without(current: dict[str, str] | None) -> dict[str, str]:
-            if key not in (current or {}):
-                raise E.vendor(ITEM_NOT_FOUND, key=key, id=server_id)
-            return {k: v for k, v in (current or {}).items() if k != key}
-
-        inst.modify_extra(conn, scope_of(call), server_id, "metadata", without)
-
-
-def _nova_server(call: Call, server_id: str) -> inst.Instance:
-    with call.db.read() as conn:
-        try:
-            return inst.get_instance(conn, scope_of(call), server_id)
-        except NotFound:
-            raise E.vendor(NOVA_SERVER_NOT_FOUND, id=server_id) from None
-
-
-@operation(NOVA, "NovaShowServerMetadata", "GET", "/v2.1/{project_id}/servers/{server_id}/metadata")
-def nova_show_server_metadata(call: Call, req: HuaweiArgs) -> dict[str, Any]:
-    """Query a server's metadata (native OpenStack API)."""
-    return {"metadata": full_metadata(call, _nova_server(call, req.path["server_id"]))}
-
-
-@operation(
-    NOVA, "NovaShowServerMetadataItem", "GET",
-    "/v2.1/{project_id}/servers/{server_id}/metadata/{key}",
-)  # fmt: skip
-def nova_show_server_metadata_item(call: Call, req: HuaweiArgs) -> dict[str, Any]:
-    """Query one metadata item of a server by its key (native OpenStack API)."""
-    metadata = full_metadata(call, _nova_server(call, req.path["server_id"]))
-    key = req.path["key"]
-    if key not in metadata:
-        raise E.vendor(NOVA_ITEM_NOT_FOUND)
-    return {"meta": {key: metadata[key]}}
+    delete_pair(call, req.path["server_id"], req.path["key"], V1)
