@@ -25,6 +25,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import Connection
+
 from openecs.core import catalog
 from openecs.core import instances as inst
 from openecs.core import volumes as core
@@ -98,10 +100,10 @@ def _metadata(volume: core.Volume) -> dict[str, str]:
     return out
 
 
-def render(
-    call: Call, volume: core.Volume, server: inst.Instance | None, host: str
-) -> dict[str, Any]:
+def render(call: Call, volume: core.Volume, server: inst.Instance | None) -> dict[str, Any]:
+    """One volume in EVS's shape; ``server`` is the one it is attached to, if any."""
     project = project_id_of(call)
+    host = call.headers.get("host", "")
     shared = bool(volume.extra.get("multiattach"))
     out: dict[str, Any] = {
         "id": volume.id,
@@ -158,7 +160,7 @@ def render(
     return out
 
 
-def _servers(conn: Any, call: Call, found: list[core.Volume]) -> dict[str, inst.Instance]:
+def _servers(conn: Connection, call: Call, found: list[core.Volume]) -> dict[str, inst.Instance]:
     ids = sorted({v.instance_id for v in found if v.instance_id})
     return {s.id: s for s in inst.list_instances(conn, scope_of(call), ids=ids)} if ids else {}
 
@@ -170,7 +172,7 @@ def show_volume(call: Call, req: HuaweiArgs) -> dict[str, Any]:
         volume = core.get_volume(conn, scope_of(call), req.path["volume_id"])
         servers = _servers(conn, call, [volume])
     server = servers.get(volume.instance_id or "")
-    return {"volume": render(call, volume, server, call.headers.get("host", ""))}
+    return {"volume": render(call, volume, server)}
 
 
 def _matches(q: dict[str, Any], volume: core.Volume, server: inst.Instance | None) -> bool:
@@ -210,13 +212,12 @@ def list_volumes(call: Call, req: HuaweiArgs) -> dict[str, Any]:
         matched, q.get("marker"), len(matched), key=lambda v: v.id, errors=EVS.params
     )
     page = after[q.get("offset", 0) :][: q["limit"]]
-    host = call.headers.get("host", "")
     answer: dict[str, Any] = {
         "count": len(matched),
-        "volumes": [render(call, v, servers.get(v.instance_id or ""), host) for v in page],
+        "volumes": [render(call, v, servers.get(v.instance_id or "")) for v in page],
     }
     if len(page) == q["limit"] and len(after) > q.get("offset", 0) + len(page):
-        project = project_id_of(call)
+        host, project = call.headers.get("host", ""), project_id_of(call)
         answer["volumes_links"] = [
             {
                 "href": f"http://{host}/v2/{project}/cloudvolumes/detail"
