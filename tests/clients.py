@@ -10,8 +10,14 @@ from tests.servers import Tenant
 def tea_config(t: Tenant, region: str = "cn-hangzhou", **kw: Any):  # noqa: ANN201
     from alibabacloud_tea_openapi.models import Config
 
-    return Config(access_key_id=t.ak, access_key_secret=t.sk, region_id=region,
-                  endpoint=t.endpoint, protocol="http", **kw)
+    return Config(
+        access_key_id=t.ak,
+        access_key_secret=t.sk,
+        region_id=region,
+        endpoint=t.endpoint,
+        protocol="http",
+        **kw,
+    )
 
 
 def tea_ecs(t: Tenant, region: str = "cn-hangzhou", **kw: Any):  # noqa: ANN201
@@ -72,3 +78,30 @@ def hw_ims(t: Tenant, region: str = "cn-north-4", project_id: str | None = None)
     from huaweicloudsdkims.v2 import ImsClient
 
     return _huawei(ImsClient, t, region, project_id)
+
+
+def hw_signed(
+    t: Tenant,
+    method: str,
+    path: str,
+    query: list[tuple[str, str]] | None = None,
+    body: Any = None,
+) -> tuple[int, Any, dict[str, str]]:
+    """A Huawei request no installed SDK sends (EVS, Nova metadata), signed as the SDK signs.
+
+    Answers the status, the decoded JSON body (None when empty) and the headers.
+    """
+    import json
+
+    import httpx
+
+    from tests import signers
+
+    pairs = list(query or [])
+    raw = b"" if body is None else json.dumps(body).encode()
+    headers = signers.huawei_headers(
+        t.ak, t.sk, host=t.endpoint, method=method, path=path, query=pairs, body=raw
+    )
+    url = t.url + path + ("?" + signers.encode_pairs(pairs) if pairs else "")
+    answer = httpx.request(method, url, headers=headers, content=raw)
+    return answer.status_code, answer.json() if answer.content else None, dict(answer.headers)

@@ -20,7 +20,7 @@ SHUTOFF/REBOOT and the OS-EXT-STS pair).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +59,8 @@ class DiskSpec:
     name: str = ""
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # The guest's device name in the vendor's spelling; None: the core's /dev/xvdX by position.
+    device: str | None = None
 
 
 @dataclass(frozen=True)
@@ -206,7 +208,7 @@ def create_instances(
                     type=disk.type,
                     category=disk.category,
                     size=disk.size,
-                    device=f"/dev/xvd{chr(ord('a') + n)}",
+                    device=disk.device or f"/dev/xvd{chr(ord('a') + n)}",
                     delete_with_instance=int(disk.delete_with_instance),
                     status="in_use",
                     name=disk.name,
@@ -232,6 +234,20 @@ def get_instance(conn: Connection, scope: Scope, instance_id: str) -> Instance:
         raise NotFound(
             "instance.not_found", f"The instance {instance_id} does not exist.", id=instance_id
         )
+    return _instance(row)
+
+
+def lock_instance(conn: Connection, scope: Scope, instance_id: str) -> Instance:
+    """Read an instance and hold its row until the transaction ends.
+
+    For changes kept outside the instance's row (its tags): two writers of one
+    instance take turns, the second reading what the first committed.
+    (SQLite has one writer at a time anyway and ignores the lock.)
+    """
+    query = _scoped(scope).where(instances.c.id == instance_id).with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        return get_instance(conn, scope, instance_id)  # raises instance.not_found
     return _instance(row)
 
 
@@ -368,6 +384,36 @@ def update_instance(conn: Connection, scope: Scope, instance_id: str, **changes:
     return get_instance(conn, scope, instance_id)
 
 
+def modify_extra(
+    conn: Connection,
+    scope: Scope,
+    instance_id: str,
+    key: str,
+    change: Callable[[Any], Any],
+    *,
+    attempts: int = 20,
+) -> Instance:
+    """Replace ``extra[key]`` by ``change(current value or None)``, never losing an update.
+
+    The write is a compare-and-swap on the version the change was computed from;
+    when another writer got in between, the instance is read again and the change
+    applied to what that writer left (``change`` may raise to refuse the request).
+    """
+    for _ in range(attempts):
+        instance = get_instance(conn, scope, instance_id)
+        extra = json.dumps({**instance.extra, key: change(instance.extra.get(key))})
+        try:
+            _cas(conn, instance, extra=extra)
+        except Conflict:
+            continue
+        return get_instance(conn, scope, instance_id)
+    raise Conflict(
+        "instance.incorrect_status",
+        f"The instance {instance_id} kept changing while the request ran.",
+        id=instance_id,
+    )
+
+
 def delete_instance(
     conn: Connection,
     scope: Scope,
@@ -422,6 +468,7 @@ def _release(conn: Connection, instance_id: str) -> None:
         .where(disks.c.instance_id == instance_id)
         .values(instance_id=None, status="available", device=None)
     )
+    core_tags.remove_tags(conn, instance_id)
     conn.execute(delete(instances).where(instances.c.id == instance_id))
 
 

@@ -132,6 +132,8 @@ DOMAIN_ERRORS: dict[str, dict[str, ErrorSpec]] = {
         ),
         "ip.reserved": ErrorSpec("Ecs.0005", "privateIp [{address}] is not in this subnet [{cidr}]"),
         "subnet.ip_exhausted": ErrorSpec("Ecs.0012", "Insufficient IP addresses."),
+        # Server tags (create and BatchCreateServerTags): "An ECS allows a maximum of 10 tags."
+        "tags.too_many": ErrorSpec("Ecs.0005", "An ECS allows a maximum of {limit} tags."),
         # Native OpenStack key pair APIs (os-keypairs): Nova's faults and messages.
         "key_pair.duplicate": ErrorSpec(
             "conflictingRequest", "Key pair '{name}' already exists.", 409
@@ -152,6 +154,10 @@ DOMAIN_ERRORS: dict[str, dict[str, ErrorSpec]] = {
             "version [{number}] is the default version of launch template [{id}].",
             409,
         ),
+    },
+    # EVS: the codes of the EVS API reference's error table (EVS.5404: resource not found).
+    "evs": {
+        "volume.not_found": ErrorSpec("EVS.5404", "Volume {id} could not be found.", 404),
     },
     # VPC v1 (and v3 ShowVpc): the codes of the VPC API reference's error table.
     "vpc": {

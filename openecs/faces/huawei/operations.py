@@ -36,7 +36,8 @@ class Service:
 
 
 ECS = Service("ecs", E.ECS_PARAMS, E.ecs_shape)
-EVS = Service("evs", E.param_defaults("EVS.2001"), E.ecs_shape)
+# EVS answers Cinder's badRequest as EVS.5400 (EVS.2001 is its 500 "Failed to submit the task").
+EVS = Service("evs", E.param_defaults("EVS.5400"), E.ecs_shape)
 VPC = Service("vpc", E.VPC_PARAMS, E.vpc_v1_shape)
 VPC_SUBNETS = Service("vpc", E.SUBNET_PARAMS, E.vpc_v1_shape)
 VPC3 = Service("vpc", E.VPC_PARAMS, E.gateway_shape)
@@ -113,9 +114,9 @@ def operation(
 
 def load_all() -> list[HuaweiOperation]:
     """Import every operation module of every service package so that each registers."""
-    from openecs.faces.huawei import ecs, iam, ims, vpc
+    from openecs.faces.huawei import ecs, evs, iam, ims, vpc
 
-    for pkg in (ecs, vpc, ims, iam):
+    for pkg in (ecs, vpc, ims, iam, evs):
         for info in pkgutil.iter_modules(pkg.__path__, pkg.__name__ + "."):
             importlib.import_module(info.name)
     return REGISTRY

@@ -25,6 +25,7 @@ from sqlalchemy import Connection
 from openecs.core import catalog, idempotency, jobs, keypairs, network
 from openecs.core import instances as inst
 from openecs.core import security_groups as sg
+from openecs.core import tags as core_tags
 from openecs.core.errors import NotFound
 from openecs.core.ids import huawei_id, random_token
 from openecs.core.passwords import hash_password
@@ -64,6 +65,7 @@ METADATA_VALUE_MAX = 255
 TAGS_MAX = 10
 TAG_KEY = r"[A-Za-z0-9_-]{1,36}"
 TAG_VALUE = r"[A-Za-z0-9_.-]{0,43}"
+TAGGED = "instance"  # the core's resource type of a server's tags (as Alibaba's instances)
 PASSWORD_SPECIALS = "!@$%^-_=+[{}]:,./?"
 PASSWORD_LENGTH = (8, 26)
 ADMIN_USER = "root"
@@ -294,10 +296,19 @@ def _names(values: Mapping[str, Any]) -> None:
 
 
 BODY = [SERVER, Param("dry_run", BOOLEAN, default=False)]
+
+
+def _tag_count(values: Mapping[str, Any]) -> None:
+    keys = {key for key, _ in creation_tags(values.get("server", {}))}
+    if len(keys) > TAGS_MAX:
+        _refuse(f"An ECS allows a maximum of {TAGS_MAX} tags (tags and server_tags together).")
+
+
 RULES = [
     Check(_one_nic, "only one NIC (refused otherwise)"),
     Check(_prepaid, "prePaid: count <= 100, periodType/periodNum, isAutoPay true (Ecs.0005)"),
     Check(_names, "count > 1 without a number: name <= 59 (Ecs.0005)"),
+    Check(_tag_count, "tags and server_tags: at most 10 distinct keys in all (Ecs.0005)"),
 ]
 
 
@@ -368,6 +379,41 @@ def _disks(server: dict[str, Any], image: dict[str, Any]) -> list[inst.DiskSpec]
 
 def _disk_extra(volume: dict[str, Any]) -> dict[str, Any]:
     return {"passthrough": volume.get("hw:passthrough") is True}
+
+
+def device_name(position: int) -> str:
+    """The guest device of the disk at ``position`` (0: the system disk): /dev/vda.. /dev/vdaa.."""
+    letters = ""
+    n = position + 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return f"/dev/vd{letters}"
+
+
+def server_disks(
+    name: str, zone: str, disks: list[inst.DiskSpec]
+) -> list[tuple[str, inst.DiskSpec]]:
+    """One server's disks: EVS names them after the server (``web-volume-0000``) in its AZ."""
+    return [
+        (
+            huawei_id(),
+            replace(
+                d,
+                name=f"{name}-volume-{n:04d}",
+                device=device_name(n),
+                extra={**d.extra, "availability_zone": zone},
+            ),
+        )
+        for n, d in enumerate(disks)
+    ]
+
+
+def creation_tags(server: dict[str, Any]) -> list[core_tags.Tag]:
+    """The tags a create request gives: ``tags`` ("key.value") then ``server_tags``."""
+    pairs = [tuple(t.partition(".")[::2]) for t in server.get("tags", [])]
+    pairs += [(t["key"], t.get("value", "")) for t in server.get("server_tags", [])]
+    return pairs  # type: ignore[return-value]
 
 
 def _order_id(now: float) -> str:
@@ -444,8 +490,6 @@ def _write(
     extra = {
         "availability_zone": zone,
         "metadata": server.get("metadata", {}),
-        "tags": server.get("tags", []),
-        "server_tags": server.get("server_tags", []),
         "charging_mode": ext.get("chargingMode", "postPaid"),
         "enterprise_project_id": ext.get("enterprise_project_id", "0"),
         "order_id": order_id,
@@ -463,7 +507,7 @@ def _write(
             image_id=server["imageRef"],
             name=name,
             hostname=name.replace("_", "-").lower(),
-            disks=[(huawei_id(), d) for d in disks],
+            disks=server_disks(name, zone, disks),
             description=server.get("description", ""),
             group_ids=group_ids,
             primary_ip=address,
@@ -478,6 +522,10 @@ def _write(
     ]
     boot = call.runtime.settings.boot_seconds
     made = inst.create_instances(conn, scope, specs, now=now, boot_seconds=boot)
+    for vm in made:
+        core_tags.set_tags(
+            conn, call.account.id, TAGGED, vm.id, creation_tags(server), limit=TAGS_MAX
+        )
     ids = [m.id for m in made]
     job = jobs.create_job(
         conn, call.account.id, region_of(call), "createServer", ids, now=now, settle_at=now + boot

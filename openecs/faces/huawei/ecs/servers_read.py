@@ -19,6 +19,7 @@ from sqlalchemy import Connection
 from openecs.core import catalog, interfaces
 from openecs.core import instances as inst
 from openecs.core import security_groups as sg
+from openecs.core import tags as core_tags
 from openecs.faces.call import Call
 from openecs.faces.huawei.common import region_of
 from openecs.faces.huawei.operations import ECS, HuaweiArgs, operation
@@ -43,7 +44,8 @@ def rfc3339(seconds: float | None) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
-def _metadata(server: inst.Instance, image: dict[str, Any] | None) -> dict[str, str]:
+def system_metadata(server: inst.Instance, image: dict[str, Any] | None) -> dict[str, str]:
+    """The metadata the cloud keeps for itself; users cannot set or delete these keys."""
     x = server.extra
     out = {
         "charging_mode": "1" if x.get("charging_mode") == "prePaid" else "0",
@@ -58,8 +60,11 @@ def _metadata(server: inst.Instance, image: dict[str, Any] | None) -> dict[str, 
     }
     if x.get("order_id"):
         out["metering.order_id"] = x["order_id"]
-    out.update(x.get("metadata", {}))
     return out
+
+
+def _metadata(server: inst.Instance, image: dict[str, Any] | None) -> dict[str, str]:
+    return {**system_metadata(server, image), **server.extra.get("metadata", {})}
 
 
 def render(conn: Connection, call: Call, server: inst.Instance) -> dict[str, Any]:
@@ -136,8 +141,7 @@ def render(conn: Connection, call: Call, server: inst.Instance) -> dict[str, Any
             for d in disks
         ],
         "metadata": _metadata(server, image),
-        "tags": [f"{t['key']}={t.get('value', '')}" for t in x.get("server_tags", [])]
-        + [t.replace(".", "=", 1) for t in x.get("tags", [])],
+        "tags": [f"{k}={v}" for k, v in core_tags.get_tags(conn, server.id)],
         "enterprise_project_id": x.get("enterprise_project_id", "0"),
         "sys_tags": [{"key": "_sys_enterprise_project_id", "value": "0"}],
     }

@@ -1,0 +1,1 @@
+"""Huawei EVS (Elastic Volume Service): the volumes of the project's servers."""
