@@ -43,6 +43,11 @@ DELETING = "deleting"
 TRANSITION_TASK = "instance.transition"
 RELEASE_TASK = "instance.release"
 
+# Why an instance is locked (``extra``): an expired subscription, a spot instance being reclaimed.
+LOCK_REASON = "lock_reason"
+LOCKED_EXPIRED = "financial"
+LOCKED_RECYCLING = "recycling"
+
 # The share of the boot time spent pending before the instance shows as starting.
 _PENDING_SHARE = 0.3
 # How often a step may find its predecessor still uncommitted before it gives up.
@@ -140,8 +145,13 @@ def create_instances(
     *,
     now: float,
     boot_seconds: float,
+    boot: bool = True,
 ) -> list[Instance]:
-    """Create every instance of a batch, or none: one transaction, one refusal rolls back all."""
+    """Create every instance of a batch, or none: one transaction, one refusal rolls back all.
+
+    ``boot=False`` leaves each instance Stopped once created (Alibaba's CreateInstance)
+    instead of starting it.
+    """
     made: list[Instance] = []
     for spec in specs:
         subnet = network.get_subnet(conn, scope, spec.subnet_id)
@@ -214,10 +224,13 @@ def create_instances(
                     extra=json.dumps(disk.extra),
                 )
             )
-        _after(conn, spec.instance_id, PENDING, STARTING, now + boot_seconds * _PENDING_SHARE)
-        _after(conn, spec.instance_id, STARTING, RUNNING, now + boot_seconds, before=PENDING)
+        if boot:
+            _after(conn, spec.instance_id, PENDING, STARTING, now + boot_seconds * _PENDING_SHARE)
+            _after(conn, spec.instance_id, STARTING, RUNNING, now + boot_seconds, before=PENDING)
+        else:
+            _after(conn, spec.instance_id, PENDING, STOPPED, now + boot_seconds * _PENDING_SHARE)
         if spec.auto_release_at is not None:
-            schedule(conn, RELEASE_TASK, {"id": spec.instance_id}, spec.auto_release_at)
+            schedule_auto_release(conn, spec.instance_id, spec.auto_release_at)
         made.append(get_instance(conn, scope, spec.instance_id))
     return made
 
@@ -232,6 +245,12 @@ def get_instance(conn: Connection, scope: Scope, instance_id: str) -> Instance:
             "instance.not_found", f"The instance {instance_id} does not exist.", id=instance_id
         )
     return _instance(row)
+
+
+def find(conn: Connection, instance_id: str) -> Instance | None:
+    """An instance by id in any account and region: the engine's and the admin endpoints' view."""
+    row = conn.execute(select(instances).where(instances.c.id == instance_id)).first()
+    return None if row is None else _instance(row)
 
 
 def list_instances(
@@ -279,6 +298,19 @@ def _cas(conn: Connection, instance: Instance, **values: Any) -> None:
         )
 
 
+def change(conn: Connection, instance: Instance, **values: Any) -> Instance:
+    """Compare-and-swap any columns of ``instance`` (``extra`` is merged): a timed lifetime event.
+
+    Refused with ``instance.incorrect_status`` when the instance changed since it was read.
+    """
+    if "extra" in values:
+        values["extra"] = json.dumps({**instance.extra, **values["extra"]})
+    _cas(conn, instance, **values)
+    found = find(conn, instance.id)
+    assert found is not None
+    return found
+
+
 def _swap(conn: Connection, instance: Instance, to: str) -> Instance:
     """Move ``instance`` to state ``to`` (compare-and-swap)."""
     _cas(conn, instance, status=to)
@@ -318,6 +350,10 @@ def start(
     conn: Connection, scope: Scope, instance_id: str, *, now: float, boot_seconds: float
 ) -> Instance:
     instance = get_instance(conn, scope, instance_id)
+    if instance.extra.get(LOCK_REASON) == LOCKED_EXPIRED:
+        raise Conflict(
+            "instance.expired", f"The subscription of {instance.id} has expired.", id=instance.id
+        )
     _require(instance, (STOPPED,))
     instance = _swap(conn, instance, STARTING)
     _after(conn, instance.id, STARTING, RUNNING, now + boot_seconds)
@@ -375,8 +411,12 @@ def delete_instance(
     now: float,
     after: float,
     force: bool = False,
+    terminate_subscription: bool = False,
 ) -> Instance:
     """Begin deleting: refused while protected, or running without ``force``.
+
+    A subscription (PrePaid) is released only once it has expired, and only when the
+    caller says so (``terminate_subscription``): before, it is paid for and in service.
 
     The instance shows as ``deleting`` until the engine releases it (its
     interfaces that delete on release, its disks that delete with it) and
@@ -389,11 +429,29 @@ def delete_instance(
             f"The instance {instance.id} has deletion protection.",
             id=instance.id,
         )
+    if instance.charge_type == "PrePaid" and not (
+        terminate_subscription and instance.extra.get(LOCK_REASON) == LOCKED_EXPIRED
+    ):
+        raise Conflict(
+            "instance.charge_type_violation",
+            f"The instance {instance.id} is a subscription in service.",
+            id=instance.id,
+        )
     settled = (STOPPED, RUNNING, PENDING, STARTING, STOPPING, REBOOTING) if force else (STOPPED,)
     _require(instance, settled)
     instance = _swap(conn, instance, DELETING)
     schedule(conn, RELEASE_TASK, {"id": instance.id}, now + after)
     return instance
+
+
+def release(conn: Connection, instance_id: str) -> None:
+    """Release an instance now (a lifetime ended): its interfaces, its disks, the instance."""
+    _release(conn, instance_id)
+
+
+def schedule_auto_release(conn: Connection, instance_id: str, at: float) -> None:
+    """Release the instance at ``at``, unless its auto-release time was changed meanwhile."""
+    schedule(conn, RELEASE_TASK, {"id": instance_id, "at": at}, at)
 
 
 def _release(conn: Connection, instance_id: str) -> None:
@@ -452,5 +510,15 @@ def _transition(ctx: TaskContext, payload: dict[str, Any]) -> None:
 
 @handler(RELEASE_TASK)
 def _release_task(ctx: TaskContext, payload: dict[str, Any]) -> None:
-    """The end of a deletion, or an auto-release time reached (then the instance is released)."""
+    """The end of a deletion, or an auto-release time reached (then the instance is released).
+
+    An auto-release task carries the time it was scheduled for (``at``): when the instance's
+    auto-release time was changed or cleared since, the task is stale and does nothing.
+    """
+    if "at" in payload:
+        current = ctx.conn.execute(
+            select(instances.c.auto_release_at).where(instances.c.id == payload["id"])
+        ).scalar()
+        if current is None or current != payload["at"]:
+            return
     _release(ctx.conn, payload["id"])

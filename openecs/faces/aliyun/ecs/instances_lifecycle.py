@@ -89,6 +89,7 @@ def _delete(conn: Connection, call: Call, vm: core.Instance, p: dict[str, Any]) 
         now=call.clock.now(),
         after=call.runtime.settings.stop_seconds,
         force=bool(p.get("Force")),
+        terminate_subscription=bool(p.get("TerminateSubscription")),
     )
     core_tags.remove_tags(conn, vm.id)
     return gone
@@ -205,7 +206,11 @@ def reboot_instances(call: Call, p: dict[str, Any]) -> dict[str, Any]:
 DELETE_PARAMS = [
     Param("Force", BOOLEAN, default=False, doc="true deletes an instance in any state."),
     Param("ForceStop", BOOLEAN, doc="Accepted; the stop before a forced deletion is immediate."),
-    Param("TerminateSubscription", BOOLEAN, doc="Accepted: every instance is PostPaid."),
+    Param(
+        "TerminateSubscription",
+        BOOLEAN,
+        doc="true releases an expired PrePaid instance; one in service is ChargeTypeViolation.",
+    ),
 ]
 
 
