@@ -295,6 +295,7 @@ def _cas(conn: Connection, instance: Instance, **values: Any) -> None:
             "instance.incorrect_status",
             f"The instance {instance.id} changed while the request ran.",
             id=instance.id,
+            raced=True,
         )
 
 

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import calendar
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 
@@ -40,6 +41,8 @@ WEEK, MONTH = "week", "month"
 TERMINATE, STOP = "terminate", "stop"
 SUBSCRIPTION = "subscription"  # the keys of an instance's ``extra``
 SPOT = "spot"
+T = TypeVar("T")
+_MAX_RACES = 100  # how often a timed event re-reads an instance another change got to first
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,25 @@ def schedule_expiry(conn: Connection, vm: core.Instance) -> None:
         schedule(conn, EXPIRY_TASK, {"id": vm.id, "at": vm.expires_at}, vm.expires_at)
 
 
+def _settle(conn: Connection, instance_id: str, step: Callable[[core.Instance], T]) -> T | None:
+    """Run ``step`` on the instance as it is now, again when another change won the race.
+
+    A boot step or a user's request may commit between this read and this write (another
+    worker, another process): the compare-and-swap refuses the stale write, and the event
+    is decided again on what was committed, never lost.
+    """
+    for _ in range(_MAX_RACES):
+        vm = core.find(conn, instance_id)
+        if vm is None:
+            return None
+        try:
+            return step(vm)
+        except Conflict as err:
+            if not err.details.get("raced"):
+                raise
+    raise Conflict("instance.incorrect_status", f"The instance {instance_id} kept changing.")
+
+
 # -- auto-release
 
 
@@ -108,9 +130,10 @@ def set_auto_release(
             f"The instance {vm.id} is a subscription; it is released when it expires.",
             id=vm.id,
         )
-    changed = core.change(conn, vm, auto_release_at=at)
+    changed = _settle(conn, vm.id, lambda now: core.change(conn, now, auto_release_at=at))
     if at is not None:
         core.schedule_auto_release(conn, vm.id, at)
+    assert changed is not None
     return changed
 
 
@@ -120,24 +143,27 @@ def set_auto_release(
 @handler(EXPIRY_TASK)
 def _expire(ctx: TaskContext, payload: dict[str, Any]) -> None:
     """A term ends: renew it (auto-renewal), or stop and lock the instance until its release."""
-    vm = core.find(ctx.conn, payload["id"])
-    if vm is None or vm.expires_at != payload["at"] or vm.status == core.DELETING:
-        return
-    term = Subscription(**vm.extra[SUBSCRIPTION])
-    if term.auto_renew:
-        renewed = core.change(
-            ctx.conn, vm, expires_at=add_period(vm.expires_at, term.renew_period, term.unit)
+
+    def step(vm: core.Instance) -> None:
+        if vm.expires_at != payload["at"] or vm.status == core.DELETING:
+            return
+        term = Subscription(**vm.extra[SUBSCRIPTION])
+        if term.auto_renew:
+            renewed = core.change(
+                ctx.conn, vm, expires_at=add_period(vm.expires_at, term.renew_period, term.unit)
+            )
+            schedule_expiry(ctx.conn, renewed)
+            return
+        core.change(
+            ctx.conn,
+            vm,
+            status=core.STOPPED,
+            extra={core.LOCK_REASON: core.LOCKED_EXPIRED, "StoppedMode": "StopCharging"},
         )
-        schedule_expiry(ctx.conn, renewed)
-        return
-    core.change(
-        ctx.conn,
-        vm,
-        status=core.STOPPED,
-        extra={core.LOCK_REASON: core.LOCKED_EXPIRED, "StoppedMode": "StopCharging"},
-    )
-    release_at = vm.expires_at + EXPIRED_RETENTION
-    schedule(ctx.conn, EXPIRED_RELEASE_TASK, {"id": vm.id, "at": vm.expires_at}, release_at)
+        release_at = vm.expires_at + EXPIRED_RETENTION
+        schedule(ctx.conn, EXPIRED_RELEASE_TASK, {"id": vm.id, "at": vm.expires_at}, release_at)
+
+    _settle(ctx.conn, payload["id"], step)
 
 
 @handler(EXPIRED_RELEASE_TASK)
@@ -177,28 +203,35 @@ def announce_interruption(conn: Connection, instance_id: str, *, now: float) -> 
             until=protected_until,
         )
     at = now + SPOT_NOTICE
-    announced = core.change(
-        conn, vm, extra={core.LOCK_REASON: core.LOCKED_RECYCLING, "spot_interruption_at": at}
-    )
+    lock = {core.LOCK_REASON: core.LOCKED_RECYCLING, "spot_interruption_at": at}
+    announced = _settle(conn, vm.id, lambda current: core.change(conn, current, extra=lock))
     schedule(conn, SPOT_TASK, {"id": vm.id, "at": at}, at)
+    assert announced is not None
     return announced
 
 
 @handler(SPOT_TASK)
 def _interrupt(ctx: TaskContext, payload: dict[str, Any]) -> None:
     """The notice is over: release the spot instance, or stop it without charging."""
-    vm = core.find(ctx.conn, payload["id"])
-    if vm is None or vm.extra.get("spot_interruption_at") != payload["at"]:
-        return
-    spot = spot_of(vm)
-    if spot is None or vm.status == core.DELETING:
-        return
-    if spot.behavior == TERMINATE:
-        core.release(ctx.conn, vm.id)
-        return
-    core.change(
-        ctx.conn,
-        vm,
-        status=core.STOPPED,
-        extra={core.LOCK_REASON: None, "spot_interruption_at": None, "StoppedMode": "StopCharging"},
-    )
+
+    def step(vm: core.Instance) -> None:
+        spot = spot_of(vm)
+        if vm.extra.get("spot_interruption_at") != payload["at"] or spot is None:
+            return
+        if vm.status == core.DELETING:
+            return
+        if spot.behavior == TERMINATE:
+            core.release(ctx.conn, vm.id)
+            return
+        core.change(
+            ctx.conn,
+            vm,
+            status=core.STOPPED,
+            extra={
+                core.LOCK_REASON: None,
+                "spot_interruption_at": None,
+                "StoppedMode": "StopCharging",
+            },
+        )
+
+    _settle(ctx.conn, payload["id"], step)
