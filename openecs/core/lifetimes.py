@@ -116,6 +116,12 @@ def _settle(conn: Connection, instance_id: str, step: Callable[[core.Instance], 
     raise Conflict("instance.incorrect_status", f"The instance {instance_id} kept changing.")
 
 
+def _gone(instance_id: str) -> NotFound:
+    return NotFound(
+        "instance.not_found", f"The instance {instance_id} does not exist.", id=instance_id
+    )
+
+
 # -- auto-release
 
 
@@ -130,10 +136,11 @@ def set_auto_release(
             f"The instance {vm.id} is a subscription; it is released when it expires.",
             id=vm.id,
         )
-    changed = _settle(conn, vm.id, lambda now: core.change(conn, now, auto_release_at=at))
+    changed = _settle(conn, vm.id, lambda current: core.change(conn, current, auto_release_at=at))
+    if changed is None:
+        raise _gone(instance_id)
     if at is not None:
         core.schedule_auto_release(conn, vm.id, at)
-    assert changed is not None
     return changed
 
 
@@ -187,7 +194,7 @@ def announce_interruption(conn: Connection, instance_id: str, *, now: float) -> 
     """
     vm = core.find(conn, instance_id)
     if vm is None:
-        raise NotFound("instance.not_found", f"The instance {instance_id} does not exist.")
+        raise _gone(instance_id)
     spot = spot_of(vm)
     if spot is None:
         raise Conflict("instance.not_spot", f"The instance {vm.id} is not a spot instance.")
@@ -205,8 +212,9 @@ def announce_interruption(conn: Connection, instance_id: str, *, now: float) -> 
     at = now + SPOT_NOTICE
     lock = {core.LOCK_REASON: core.LOCKED_RECYCLING, "spot_interruption_at": at}
     announced = _settle(conn, vm.id, lambda current: core.change(conn, current, extra=lock))
+    if announced is None:
+        raise _gone(instance_id)
     schedule(conn, SPOT_TASK, {"id": vm.id, "at": at}, at)
-    assert announced is not None
     return announced
 
 
