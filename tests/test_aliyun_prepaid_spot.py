@@ -345,3 +345,38 @@ def test_interrupting_an_unknown_instance_is_not_found(server):
     assert _interrupt(server, "i-bp1none").status_code == 404
     bad = httpx.post(f"{server.url}/_openecs/spot-interruptions", json={})
     assert bad.status_code == 400
+
+
+def test_a_client_token_retry_answers_the_same_order(net):
+    first = _run(net, client_token="pp-1", instance_charge_type="PrePaid", period=1)
+    again = _run(net, client_token="pp-1", instance_charge_type="PrePaid", period=1)
+    assert (again.order_id, again.instance_id_sets.instance_id_set) == (
+        first.order_id,
+        first.instance_id_sets.instance_id_set,
+    )
+    assert len(_instances(net)) == 1
+
+
+def test_describe_instances_filters_by_lock_reason(server, net):
+    expired = _prepaid(net, period=1, period_unit="Week")
+    server.advance(WEEK + 1)
+    _run(net)
+    assert [i.instance_id for i in _instances(net, lock_reason="financial")] == [expired]
+    assert _instances(net, lock_reason="recycling") == []
+    assert len(_instances(net)) == 2
+
+
+def test_start_instances_answers_an_expired_subscription_its_code(server, net):
+    iid = _prepaid(net, period=1, period_unit="Week")
+    server.advance(WEEK + 1)
+    body = (
+        net["ecs"]
+        .start_instances(
+            m.StartInstancesRequest(
+                region_id=base.REGION, instance_id=[iid], batch_optimization="SuccessFirst"
+            )
+        )
+        .body
+    )
+    (answer,) = body.instance_responses.instance_response
+    assert (answer.instance_id, answer.code) == (iid, "InstanceExpiredOrInArrears")

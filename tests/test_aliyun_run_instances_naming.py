@@ -7,8 +7,11 @@ each refusal creating nothing.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from tests import clients
 from tests import test_aliyun_instances as base
 
 net = base.net  # the fixture: a VPC, a vSwitch in ZONE, a security group
@@ -114,3 +117,20 @@ def test_a_malformed_name_answers_the_vendors_code_and_creates_nothing(net, kw, 
     err = _refused(lambda: _run(net, **kw))
     assert (err.code, err.status_code) == (code, status)
     assert _instances(net) == [] and _free(net) == 252
+
+
+def test_the_legacy_sdk_names_a_batch_with_host_names_and_unique_suffix(tenant, net):
+    from aliyunsdkecs.request.v20140526.RunInstancesRequest import RunInstancesRequest
+
+    request = RunInstancesRequest()
+    request.set_ImageId(base.IMAGE)
+    request.set_InstanceType(base.TYPE)
+    request.set_VSwitchId(net["vsw"])
+    request.set_SecurityGroupId(net["sg"])
+    request.set_Amount(2)
+    request.set_InstanceName("legacy")
+    request.set_UniqueSuffix(True)
+    request.set_HostNamess(["one", "two"])
+    answer = json.loads(clients.legacy(tenant).do_action_with_exception(request))
+    assert len(answer["InstanceIdSets"]["InstanceIdSet"]) == 2
+    assert _names(net) == [("legacy001", "one"), ("legacy002", "two")]
