@@ -412,12 +412,8 @@ def delete_instance(
     now: float,
     after: float,
     force: bool = False,
-    terminate_subscription: bool = False,
 ) -> Instance:
     """Begin deleting: refused while protected, or running without ``force``.
-
-    A subscription (PrePaid) is released only once it has expired, and only when the
-    caller says so (``terminate_subscription``): before, it is paid for and in service.
 
     The instance shows as ``deleting`` until the engine releases it (its
     interfaces that delete on release, its disks that delete with it) and
@@ -428,14 +424,6 @@ def delete_instance(
         raise Conflict(
             "instance.deletion_protected",
             f"The instance {instance.id} has deletion protection.",
-            id=instance.id,
-        )
-    if instance.charge_type == "PrePaid" and not (
-        terminate_subscription and instance.extra.get(LOCK_REASON) == LOCKED_EXPIRED
-    ):
-        raise Conflict(
-            "instance.charge_type_violation",
-            f"The instance {instance.id} is a subscription in service.",
             id=instance.id,
         )
     settled = (STOPPED, RUNNING, PENDING, STARTING, STOPPING, REBOOTING) if force else (STOPPED,)

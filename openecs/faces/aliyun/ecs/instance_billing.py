@@ -62,9 +62,7 @@ AUTO_PAY_POSTPAID = ErrorSpec(
 RELEASE_TIME_INVALID = ErrorSpec(
     "InvalidAutoReleaseTime.Malformed", "The specified parameter AutoReleaseTime is not valid."
 )
-CHARGE_TYPE_VIOLATION = ErrorSpec(
-    "ChargeTypeViolation", "The operation is not permitted due to charge type of the instance.", 403
-)
+CHARGE_TYPE_VIOLATION = E.DOMAIN_ERRORS["instance.charge_type_violation"]
 PROTECTION_CHARGE_TYPE = ErrorSpec(
     "InvalidChargeType.ValueNotSupported",
     "Deletion protection is only valid for postPaid instance, not for prePaid or spot instance.",

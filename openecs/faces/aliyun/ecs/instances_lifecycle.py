@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 
 from openecs.core import instances as core
 from openecs.core import tags as core_tags
-from openecs.core.errors import DomainError
+from openecs.core.errors import Conflict, DomainError
 from openecs.faces.aliyun import common
 from openecs.faces.aliyun import errors as E
 from openecs.faces.aliyun.ecs.instances_describe import INSTANCE_ID, STATUS, find_instance
@@ -82,6 +82,15 @@ def _reboot(conn: Connection, call: Call, vm: core.Instance, p: dict[str, Any]) 
 
 
 def _delete(conn: Connection, call: Call, vm: core.Instance, p: dict[str, Any]) -> core.Instance:
+    """Refused for a subscription (PrePaid) unless it expired and TerminateSubscription says so:
+    the vendor releases only pay-as-you-go instances and expired subscriptions."""
+    expired = vm.extra.get(core.LOCK_REASON) == core.LOCKED_EXPIRED
+    if vm.charge_type == "PrePaid" and not (expired and p.get("TerminateSubscription")):
+        raise Conflict(
+            "instance.charge_type_violation",
+            f"The instance {vm.id} is a subscription in service.",
+            id=vm.id,
+        )
     gone = core.delete_instance(
         conn,
         scope(call, vm.region),
@@ -89,7 +98,6 @@ def _delete(conn: Connection, call: Call, vm: core.Instance, p: dict[str, Any]) 
         now=call.clock.now(),
         after=call.runtime.settings.stop_seconds,
         force=bool(p.get("Force")),
-        terminate_subscription=bool(p.get("TerminateSubscription")),
     )
     core_tags.remove_tags(conn, vm.id)
     return gone
