@@ -56,6 +56,7 @@ def test_a_subscription_expires_after_its_period(server, net):
     assert body.order_id and body.trade_price == 0.0
     vm_ = _one(net)
     assert (vm_.instance_charge_type, vm_.expired_time) == ("PrePaid", _minute(now + WEEK))
+    assert vm_.sale_cycle == "Week"
 
 
 def test_the_period_unit_defaults_to_month(server, net):

@@ -38,6 +38,7 @@ RUN_RENEW_PERIODS: dict[str, tuple[int, ...]] = {
 }
 CREATE_RENEW_PERIODS: dict[str, tuple[int, ...]] = {"Week": (1, 2, 3), "Month": (1, 2, 3, 6, 12)}
 UNITS = {"Week": lifetimes.WEEK, "Month": lifetimes.MONTH}
+_SALE_CYCLES = {core_unit: unit for unit, core_unit in UNITS.items()}
 RELEASE_MIN_AHEAD = 30 * 60.0  # an auto-release time is at least 30 minutes ahead
 RELEASE_MAX_MONTHS = 36  # and at most three years
 
@@ -89,9 +90,16 @@ INSTANCE_CHARGE_TYPE = Param(
     invalid=CHARGE_TYPE_INVALID,
     doc="PostPaid (default) or PrePaid: a subscription that expires (nothing is billed).",
 )
+
+
+def _any_of(periods: dict[str, tuple[int, ...]]) -> tuple[int, ...]:
+    return tuple(sorted({n for values in periods.values() for n in values}))
+
+
 PERIOD = Param(
     "Period",
     INTEGER,
+    enum=_any_of(PERIODS),
     invalid=PERIOD_INVALID,
     doc="Required with PrePaid: Week 1-4; Month 1-9, 12, 24, 36, 48, 60.",
 )
@@ -107,7 +115,11 @@ def auto_renew_period(periods: dict[str, tuple[int, ...]]) -> Param:
     """``AutoRenewPeriod`` with the operation's values per unit."""
     text = "; ".join(f"{u} {', '.join(map(str, v))}" for u, v in periods.items())
     return Param(
-        "AutoRenewPeriod", INTEGER, invalid=RENEW_PERIOD_INVALID, doc=f"Default 1: {text}."
+        "AutoRenewPeriod",
+        INTEGER,
+        enum=_any_of(periods),
+        invalid=RENEW_PERIOD_INVALID,
+        doc=f"Default 1: {text}.",
     )
 
 
@@ -226,9 +238,11 @@ def check(p: dict[str, Any], now: float, renew_periods: dict[str, tuple[int, ...
 def render(vm: core.Instance) -> dict[str, Any]:
     """The billing fields of DescribeInstances' Instance shape."""
     spot = lifetimes.spot_of(vm)
+    term = vm.extra.get(lifetimes.SUBSCRIPTION)
     behavior = "Stop" if spot and spot.behavior == lifetimes.STOP else "Terminate"
     return {
         "InstanceChargeType": vm.charge_type,
+        "SaleCycle": _SALE_CYCLES.get(term["unit"], "") if term else "",
         "SpotStrategy": spot.strategy if spot else NO_SPOT,
         "SpotPriceLimit": spot.price_limit or 0.0 if spot else 0.0,
         "SpotDuration": spot.duration if spot else 0,
