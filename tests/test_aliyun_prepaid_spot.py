@@ -152,6 +152,15 @@ def test_an_expired_subscription_is_deleted_only_with_terminate_subscription(ser
             "InvalidChargeType.ValueNotSupported",
             403,
         ),
+        (
+            {
+                "instance_charge_type": "PrePaid",
+                "period": 1,
+                "auto_release_time": "2030-01-01T00:00:00Z",
+            },
+            "ChargeTypeViolation",
+            403,
+        ),
         ({"auto_pay": False}, "InvalidAutoPay.PostPaidUnsupported", 400),
         ({"spot_strategy": "Cheapest"}, "InvalidSpotStrategy", 400),
         (

@@ -126,7 +126,7 @@ class Launch:
     image: dict[str, Any]
     itype: dict[str, Any]
     groups: list[str]
-    billing: billing.Billing
+    paid: billing.Billing
 
     @classmethod
     def check(
@@ -169,7 +169,7 @@ class Launch:
         password = hash_password(p["Password"]) if "Password" in p else None
         extra = {k: p[k] for k in ("ResourceGroupId",) if k in p}
         extra["OSType"] = self.image["OSType"]
-        extra.update(self.billing.extra)
+        extra.update(self.paid.extra)
         ids = [aliyun_id("i", region) for _ in range(amount)]
         names, hosts = self._names(ids)
         return [
@@ -189,10 +189,10 @@ class Launch:
                 key_pair_name=p.get("KeyPairName"),
                 password_hash=password,
                 user_data=p.get("UserData"),
-                charge_type=self.billing.charge_type,
+                charge_type=self.paid.charge_type,
                 deletion_protection=p["DeletionProtection"],
-                expires_at=self.billing.expires_at,
-                auto_release_at=self.billing.auto_release_at,
+                expires_at=self.paid.expires_at,
+                auto_release_at=self.paid.auto_release_at,
                 extra=extra,
             )
             for iid, name, host in zip(ids, names, hosts, strict=True)
@@ -268,7 +268,7 @@ class Launch:
             common.dry_run(p)
 
         def produce() -> dict[str, Any]:
-            return {**answer(make()), **self.billing.order()}
+            return {**answer(make()), **self.paid.order()}
 
         fingerprint_values = {k: v for k, v in p.items() if k != "Password"}
         fingerprint_values["Password"] = bool(p.get("Password"))
