@@ -192,29 +192,30 @@ def announce_interruption(conn: Connection, instance_id: str, *, now: float) -> 
     Refused for an instance that is not a spot instance, that is still protected
     (``duration`` hours after creation), being deleted, or already being reclaimed.
     """
-    vm = core.find(conn, instance_id)
-    if vm is None:
-        raise _gone(instance_id)
-    spot = spot_of(vm)
-    if spot is None:
-        raise Conflict("instance.not_spot", f"The instance {vm.id} is not a spot instance.")
-    if vm.status == core.DELETING or vm.extra.get(core.LOCK_REASON):
-        raise Conflict(
-            "instance.incorrect_status", f"The instance {vm.id} is {vm.status}, or locked."
-        )
-    protected_until = vm.created_at + spot.duration * 3600.0
-    if now < protected_until:
-        raise Conflict(
-            "instance.spot_protected",
-            f"The instance {vm.id} is protected for {protected_until - now:.0f} more seconds.",
-            until=protected_until,
-        )
     at = now + SPOT_NOTICE
-    lock = {core.LOCK_REASON: core.LOCKED_RECYCLING, "spot_interruption_at": at}
-    announced = _settle(conn, vm.id, lambda current: core.change(conn, current, extra=lock))
+
+    def step(vm: core.Instance) -> core.Instance:
+        spot = spot_of(vm)
+        if spot is None:
+            raise Conflict("instance.not_spot", f"The instance {vm.id} is not a spot instance.")
+        if vm.status == core.DELETING or vm.extra.get(core.LOCK_REASON):
+            raise Conflict(
+                "instance.incorrect_status", f"The instance {vm.id} is {vm.status}, or locked."
+            )
+        protected_until = vm.created_at + spot.duration * 3600.0
+        if now < protected_until:
+            raise Conflict(
+                "instance.spot_protected",
+                f"The instance {vm.id} is protected for {protected_until - now:.0f} more seconds.",
+                until=protected_until,
+            )
+        lock = {core.LOCK_REASON: core.LOCKED_RECYCLING, "spot_interruption_at": at}
+        return core.change(conn, vm, extra=lock)
+
+    announced = _settle(conn, instance_id, step)
     if announced is None:
         raise _gone(instance_id)
-    schedule(conn, SPOT_TASK, {"id": vm.id, "at": at}, at)
+    schedule(conn, SPOT_TASK, {"id": announced.id, "at": at}, at)
     return announced
 
 
