@@ -90,7 +90,7 @@ def render_instances(
                 "InternetMaxBandwidthIn": 0,
                 "InternetMaxBandwidthOut": 0,
                 **billing.render(vm),
-                "StoppedMode": vm.extra.get("StoppedMode") or "KeepCharging"
+                "StoppedMode": (vm.extra.get("StoppedMode") or "KeepCharging")
                 if vm.status == core.STOPPED
                 else "Not-applicable",
                 "DeletionProtection": vm.deletion_protection,

@@ -4,7 +4,9 @@ The core moves an instance by compare-and-swap and the engine finishes each
 move in engine-clock time (``boot_seconds``, ``stop_seconds``); a deletion
 is released ``stop_seconds`` later, after which the instance is gone. An
 instance in the wrong state answers ``IncorrectInstanceStatus`` (403), a
-protected one ``InvalidOperation.DeletionProtection``. The batch forms take
+protected one ``InvalidOperation.DeletionProtection``, an expired subscription
+that is asked to start ``InstanceExpiredOrInArrears`` and a subscription still
+in service that is asked to go ``ChargeTypeViolation``. The batch forms take
 ``BatchOptimization``: ``AllTogether`` (the default) changes every instance
 or none; ``SuccessFirst`` changes those it can and answers a code per
 instance. The single-instance forms carry no RegionId: the instance is found
