@@ -13,6 +13,8 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from openecs.config import Settings
+from openecs.core import lifetimes
+from openecs.core.errors import Conflict, NotFound
 from openecs.faces.aliyun.protocol import AliyunFace
 from openecs.faces.aliyun.protocol import not_found_response as aliyun_not_found
 from openecs.faces.huawei.protocol import HuaweiFace
@@ -47,6 +49,33 @@ def build_app(settings: Settings, runtime: Runtime | None = None) -> OpenEcsApp:
                 save_clock_offset(conn, rt.clock.offset())
         return JSONResponse({"now": rt.clock.now(), "speed": rt.clock.speed})
 
+    async def spot_interruptions(request: Request) -> JSONResponse:
+        """Announce that a spot instance will be reclaimed (released or stopped) in 5 minutes."""
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        iid = body.get("instance_id") if isinstance(body, dict) else None
+        if not isinstance(iid, str) or not iid:
+            return JSONResponse({"error": "instance_id (a string) is required"}, status_code=400)
+        try:
+            with rt.db.write() as conn:
+                vm = lifetimes.announce_interruption(conn, iid, now=rt.clock.now())
+        except NotFound as err:
+            return JSONResponse({"error": err.message, "reason": err.reason}, status_code=404)
+        except Conflict as err:
+            return JSONResponse({"error": err.message, "reason": err.reason}, status_code=409)
+        spot = lifetimes.spot_of(vm)
+        assert spot is not None
+        return JSONResponse(
+            {
+                "instance_id": vm.id,
+                "behavior": spot.behavior,
+                "interruption_at": vm.extra["spot_interruption_at"],
+            },
+            status_code=202,
+        )
+
     @asynccontextmanager
     async def lifespan(_: Starlette):  # noqa: ANN202
         yield
@@ -56,6 +85,7 @@ def build_app(settings: Settings, runtime: Runtime | None = None) -> OpenEcsApp:
     routes = [
         Route("/_openecs/health", health, methods=["GET"]),
         Route("/_openecs/clock", clock, methods=["GET", "POST"]),
+        Route("/_openecs/spot-interruptions", spot_interruptions, methods=["POST"]),
         *huawei.routes(),
     ]
 

@@ -270,12 +270,12 @@ def test_an_unknown_template_or_version_launches_nothing(net):
 
 def test_a_template_value_run_instances_refuses_is_refused_at_launch(net):
     ecs = net["ecs"]
-    lt = _full_template(ecs, net, spot_strategy="SpotAsPriceGo")
+    lt = _full_template(ecs, net, internet_max_bandwidth_out=10)
     err = _refused(
         lambda: ecs.run_instances(m.RunInstancesRequest(region_id=REGION, launch_template_id=lt))
     )
     assert (err.code, err.status_code) == ("UnsupportedParameter", 400)
-    assert "SpotStrategy" in err.message
+    assert "InternetMaxBandwidthOut" in err.message
     assert _instances(ecs) == []
 
 
@@ -313,3 +313,11 @@ def test_a_version_without_a_template_is_refused(net):
     )
     assert (err.code, err.status_code) == ("MissingParameter", 400)
     assert _instances(ecs) == []
+
+
+def test_a_template_spot_strategy_launches_a_spot_instance(net):
+    ecs = net["ecs"]
+    lt = _full_template(ecs, net, spot_strategy="SpotAsPriceGo")
+    ecs.run_instances(m.RunInstancesRequest(region_id=REGION, launch_template_id=lt))
+    (vm_,) = _instances(ecs)
+    assert vm_.spot_strategy == "SpotAsPriceGo"

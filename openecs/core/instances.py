@@ -44,6 +44,11 @@ DELETING = "deleting"
 TRANSITION_TASK = "instance.transition"
 RELEASE_TASK = "instance.release"
 
+# Why an instance is locked (``extra``): an expired subscription, a spot instance being reclaimed.
+LOCK_REASON = "lock_reason"
+LOCKED_EXPIRED = "financial"
+LOCKED_RECYCLING = "recycling"
+
 # The share of the boot time spent pending before the instance shows as starting.
 _PENDING_SHARE = 0.3
 # How often a step may find its predecessor still uncommitted before it gives up.
@@ -143,8 +148,13 @@ def create_instances(
     *,
     now: float,
     boot_seconds: float,
+    boot: bool = True,
 ) -> list[Instance]:
-    """Create every instance of a batch, or none: one transaction, one refusal rolls back all."""
+    """Create every instance of a batch, or none: one transaction, one refusal rolls back all.
+
+    ``boot=False`` leaves each instance Stopped once created (Alibaba's CreateInstance)
+    instead of starting it.
+    """
     made: list[Instance] = []
     for spec in specs:
         subnet = network.get_subnet(conn, scope, spec.subnet_id)
@@ -217,10 +227,13 @@ def create_instances(
                     extra=json.dumps(disk.extra),
                 )
             )
-        _after(conn, spec.instance_id, PENDING, STARTING, now + boot_seconds * _PENDING_SHARE)
-        _after(conn, spec.instance_id, STARTING, RUNNING, now + boot_seconds, before=PENDING)
+        if boot:
+            _after(conn, spec.instance_id, PENDING, STARTING, now + boot_seconds * _PENDING_SHARE)
+            _after(conn, spec.instance_id, STARTING, RUNNING, now + boot_seconds, before=PENDING)
+        else:
+            _after(conn, spec.instance_id, PENDING, STOPPED, now + boot_seconds * _PENDING_SHARE)
         if spec.auto_release_at is not None:
-            schedule(conn, RELEASE_TASK, {"id": spec.instance_id}, spec.auto_release_at)
+            schedule_auto_release(conn, spec.instance_id, spec.auto_release_at)
         made.append(get_instance(conn, scope, spec.instance_id))
     return made
 
@@ -249,6 +262,12 @@ def lock_instance(conn: Connection, scope: Scope, instance_id: str) -> Instance:
     if row is None:
         return get_instance(conn, scope, instance_id)  # raises instance.not_found
     return _instance(row)
+
+
+def find(conn: Connection, instance_id: str) -> Instance | None:
+    """An instance by id in any account and region: the engine's and the admin endpoints' view."""
+    row = conn.execute(select(instances).where(instances.c.id == instance_id)).first()
+    return None if row is None else _instance(row)
 
 
 def list_instances(
@@ -293,7 +312,21 @@ def _cas(conn: Connection, instance: Instance, **values: Any) -> None:
             "instance.incorrect_status",
             f"The instance {instance.id} changed while the request ran.",
             id=instance.id,
+            raced=True,
         )
+
+
+def change(conn: Connection, instance: Instance, **values: Any) -> Instance:
+    """Compare-and-swap any columns of ``instance`` (``extra`` is merged): a timed lifetime event.
+
+    Refused with ``instance.incorrect_status`` when the instance changed since it was read.
+    """
+    if "extra" in values:
+        values["extra"] = json.dumps({**instance.extra, **values["extra"]})
+    _cas(conn, instance, **values)
+    found = find(conn, instance.id)
+    assert found is not None
+    return found
 
 
 def _swap(conn: Connection, instance: Instance, to: str) -> Instance:
@@ -335,6 +368,10 @@ def start(
     conn: Connection, scope: Scope, instance_id: str, *, now: float, boot_seconds: float
 ) -> Instance:
     instance = get_instance(conn, scope, instance_id)
+    if instance.extra.get(LOCK_REASON) == LOCKED_EXPIRED:
+        raise Conflict(
+            "instance.expired", f"The subscription of {instance.id} has expired.", id=instance.id
+        )
     _require(instance, (STOPPED,))
     instance = _swap(conn, instance, STARTING)
     _after(conn, instance.id, STARTING, RUNNING, now + boot_seconds)
@@ -443,6 +480,16 @@ def delete_instance(
     return instance
 
 
+def release(conn: Connection, instance_id: str) -> None:
+    """Release an instance now (a lifetime ended): its interfaces, its disks, the instance."""
+    _release(conn, instance_id)
+
+
+def schedule_auto_release(conn: Connection, instance_id: str, at: float) -> None:
+    """Release the instance at ``at``, unless its auto-release time was changed meanwhile."""
+    schedule(conn, RELEASE_TASK, {"id": instance_id, "at": at}, at)
+
+
 def _release(conn: Connection, instance_id: str) -> None:
     row = conn.execute(select(instances).where(instances.c.id == instance_id)).first()
     if row is None:
@@ -503,5 +550,15 @@ def _transition(ctx: TaskContext, payload: dict[str, Any]) -> None:
 
 @handler(RELEASE_TASK)
 def _release_task(ctx: TaskContext, payload: dict[str, Any]) -> None:
-    """The end of a deletion, or an auto-release time reached (then the instance is released)."""
+    """The end of a deletion, or an auto-release time reached (then the instance is released).
+
+    An auto-release task carries the time it was scheduled for (``at``): when the instance's
+    auto-release time was changed or cleared since, the task is stale and does nothing.
+    """
+    if "at" in payload:
+        current = ctx.conn.execute(
+            select(instances.c.auto_release_at).where(instances.c.id == payload["id"])
+        ).scalar()
+        if current is None or current != payload["at"]:
+            return
     _release(ctx.conn, payload["id"])

@@ -155,6 +155,17 @@ DOMAIN_ERRORS: dict[str, ErrorSpec] = {
         "The instance has deletion protection enabled; disable it before deleting.",
         403,
     ),
+    "instance.expired": ErrorSpec(
+        "InstanceExpiredOrInArrears",
+        "The specified operation is denied as your prepay instance is expired (prepay mode) "
+        "or in arrears (afterpay mode).",
+        403,
+    ),
+    "instance.charge_type_violation": ErrorSpec(
+        "ChargeTypeViolation",
+        "The operation is not permitted due to charge type of the instance.",
+        403,
+    ),
     "instance.zone_mismatch": ErrorSpec(
         "InvalidParameter.Mismatch", "Specified virtual switch is not in the specified zone."
     ),

@@ -3,6 +3,9 @@
 Names, host names, descriptions, passwords (and their salted hash), user data,
 disks and amounts, with the vendor's error codes; :mod:`.instances` runs the
 operation with them, and the later ModifyInstanceAttribute reuses the rules.
+Sequential names are :mod:`.instance_naming`'s, charge types and lifetimes
+:mod:`.instance_billing`'s; CreateInstance (:mod:`.instances_create`) declares
+the subset of these it shares with RunInstances.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from typing import Any
 from openecs.core import catalog
 from openecs.faces.aliyun import common
 from openecs.faces.aliyun import errors as E
+from openecs.faces.aliyun.ecs import instance_billing as billing
+from openecs.faces.aliyun.ecs import instance_naming as naming
 from openecs.faces.aliyun.vpc.vpcs import RESOURCE_GROUP_ID
-from openecs.faces.params import BOOLEAN, FLOAT, INTEGER, LIST, STRUCT, ErrorSpec, Param
+from openecs.faces.params import BOOLEAN, INTEGER, LIST, STRUCT, ErrorSpec, Param
 
 TAGGED = "instance"  # the core's resource type in the tags table
 MAX_AMOUNT = 100
@@ -82,9 +87,7 @@ VSWITCH_STATUS = ErrorSpec(
     "IncorrectVSwitchStatus",
     "The current status of virtual switch does not support this operation.",
 )
-CHARGE_TYPE_INVALID = ErrorSpec(
-    "InvalidInstanceChargeType.NotFound", "The InstanceChargeType does not exist in our records"
-)
+CHARGE_TYPE_INVALID = billing.CHARGE_TYPE_INVALID
 KEY_PAIR_NOT_FOUND = ErrorSpec(
     "InvalidKeyPairName.NotFound", "The specified KeyPairName does not exist in our records.", 404
 )
@@ -97,7 +100,8 @@ NAME_PATTERN = common.ECS_NAME_PATTERN
 # Linux host names: 2 to 64 characters, dot-separated labels of letters, digits and hyphens
 HOST_NAME_PATTERN = r"(?=.{2,64}$)[A-Za-z0-9]([A-Za-z0-9\-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9\-]*[A-Za-z0-9])?)*"
 DESCRIPTION_PATTERN = common.ECS_DESCRIPTION_PATTERN
-SEQUENCE = r"|.*\[.*"  # a sequential-naming pattern gets past the name rules to be refused
+SEQUENCE = r"|.*[\[\]].*"  # a numbering gets past the plain name rules to be checked by its own
+PLACEHOLDER = r"|.*\$\{instance_id\}.*"  # a host name with the instance's id in it, likewise
 
 
 def _check_password(value: str) -> None:
@@ -120,14 +124,8 @@ def _check_user_data(value: str) -> None:
         raise E.vendor(USER_DATA_SIZE)
 
 
-def _no_sequence(name: str):  # noqa: ANN202
-    def check(value: str) -> None:
-        if "[" in value:
-            E.PARAM_DEFAULTS.unsupported.raise_(
-                name, value, reason="sequential naming ([begin,digits]) is not implemented"
-            )
-
-    return check
+check_instance_name = naming.name_check(NAME_PATTERN, INSTANCE_NAME_INVALID)
+check_host_name = naming.name_check(HOST_NAME_PATTERN, HOST_NAME_INVALID)
 
 
 def _refused(name: str, type_: str = "string", why: str = NOT_MODELLED, **kw: Any) -> Param:
@@ -184,15 +182,16 @@ RUN_PARAMS = [
         "InstanceName",
         pattern=NAME_PATTERN + SEQUENCE,
         invalid=INSTANCE_NAME_INVALID,
-        check=_no_sequence("InstanceName"),
-        doc="2 to 128 characters, starting with a letter.",
+        check=check_instance_name,
+        doc="2 to 128 characters, starting with a letter; prefix[begin,bits]suffix numbers a batch.",
     ),
     Param(
         "HostName",
-        pattern=HOST_NAME_PATTERN + SEQUENCE,
+        pattern=HOST_NAME_PATTERN + SEQUENCE + PLACEHOLDER,
         invalid=HOST_NAME_INVALID,
-        check=_no_sequence("HostName"),
-        doc="Linux rules: 2 to 64 characters, dotted labels.",
+        check=check_host_name,
+        doc="Linux rules: 2 to 64 characters, dotted labels; numbering and ${instance_id} as the "
+        "vendor's.",
     ),
     Param("Description", pattern=DESCRIPTION_PATTERN, invalid=DESCRIPTION_INVALID),
     Param(
@@ -244,18 +243,12 @@ RUN_PARAMS = [
         invalid=MIN_AMOUNT_INVALID,
         doc="Accepted; a batch is created whole or not at all.",
     ),
-    Param(
-        "InstanceChargeType",
-        enum=("PostPaid",),
-        default="PostPaid",
-        invalid=CHARGE_TYPE_INVALID,
-        doc="PostPaid only: OpenECS models no subscription (PrePaid) billing.",
-    ),
-    _refused("Period", INTEGER, why="PrePaid is not supported"),
-    _refused("PeriodUnit", why="PrePaid is not supported"),
-    _refused("AutoRenew", BOOLEAN, why="PrePaid is not supported"),
-    _refused("AutoRenewPeriod", INTEGER, why="PrePaid is not supported"),
-    Param("AutoPay", BOOLEAN, doc="Accepted: nothing is billed."),
+    billing.INSTANCE_CHARGE_TYPE,
+    billing.PERIOD,
+    billing.PERIOD_UNIT,
+    billing.AUTO_RENEW,
+    billing.auto_renew_period(billing.RUN_RENEW_PERIODS),
+    billing.AUTO_PAY,
     Param("DeletionProtection", BOOLEAN, default=False),
     Param("IoOptimized", enum=("optimized", "none"), doc="Every instance is I/O optimized."),
     Param("SecurityEnhancementStrategy", enum=("Active", "Deactive"), doc="Accepted and ignored."),
@@ -263,7 +256,7 @@ RUN_PARAMS = [
     common.tags(),
     _refused("Affinity"),
     _refused("Arn", LIST),
-    _refused("AutoReleaseTime", why="automatic release is not supported yet"),
+    billing.AUTO_RELEASE_TIME,
     _refused("ClockOptions", STRUCT),
     _refused("CpuOptions.Core", INTEGER),
     _refused("CpuOptions.Numa"),
@@ -274,7 +267,19 @@ RUN_PARAMS = [
     _refused("DeploymentSetGroupNo", INTEGER, why="deployment sets are not modelled"),
     _refused("DeploymentSetId", why="deployment sets are not modelled"),
     _refused("HibernationOptions.Configured", BOOLEAN),
-    _refused("HostNames", LIST, why="per-instance host names are not implemented"),
+    Param(
+        "HostNames",
+        LIST,
+        items=Param(
+            "item",
+            pattern=HOST_NAME_PATTERN + PLACEHOLDER,
+            invalid=HOST_NAME_INVALID,
+            check=check_host_name,
+        ),
+        max_items=MAX_AMOUNT,
+        too_many=naming.HOST_NAMES_SIZE,
+        doc="One host name per instance (as many as Amount), not with HostName.",
+    ),
     _refused("HpcClusterId"),
     _refused("HttpEndpoint", why="the metadata service is not modelled"),
     _refused("HttpPutResponseHopLimit", INTEGER, why="the metadata service is not modelled"),
@@ -300,12 +305,17 @@ RUN_PARAMS = [
     _refused("SchedulerOptions.DedicatedHostClusterId", why="dedicated hosts are not modelled"),
     _refused("SecurityOptions.ConfidentialComputingMode"),
     _refused("SecurityOptions.TrustedSystemMode"),
-    _refused("SpotDuration", INTEGER, why="spot instances are not modelled"),
-    _refused("SpotInterruptionBehavior", why="spot instances are not modelled"),
-    _refused("SpotPriceLimit", FLOAT, why="spot instances are not modelled"),
-    _refused("SpotStrategy", why="spot instances are not modelled"),
+    billing.SPOT_DURATION,
+    billing.SPOT_INTERRUPTION_BEHAVIOR,
+    billing.SPOT_PRICE_LIMIT,
+    billing.SPOT_STRATEGY,
     _refused("StorageSetId", why="storage sets are not modelled"),
     _refused("StorageSetPartitionNumber", INTEGER, why="storage sets are not modelled"),
     _refused("Tenancy", why="dedicated hosts are not modelled"),
-    _refused("UniqueSuffix", BOOLEAN, why="sequential naming is not implemented"),
+    Param(
+        "UniqueSuffix",
+        BOOLEAN,
+        default=False,
+        doc="Appends 001, 002... to InstanceName and HostName of a batch (Amount > 1).",
+    ),
 ]

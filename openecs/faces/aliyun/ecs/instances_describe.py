@@ -21,6 +21,7 @@ from openecs.core import instances as core
 from openecs.core import tags as core_tags
 from openecs.core.network import Scope
 from openecs.faces.aliyun import common
+from openecs.faces.aliyun.ecs import instance_billing as billing
 from openecs.faces.aliyun.operations import operation
 from openecs.faces.aliyun.paging import by_page_number, by_token
 from openecs.faces.aliyun.vpc.vpcs import RESOURCE_GROUP_ID, iso_time, scope, tags_match
@@ -37,6 +38,7 @@ STATUS = {
     core.DELETING: "Stopping",
 }
 VENDOR_STATUSES = ("Pending", "Running", "Starting", "Stopping", "Stopped")
+LOCK_REASONS = ("financial", "security", "recycling", "dedicatedhostfinancial", "refunded")
 MAX_IDS = 100
 IDS_INVALID = ErrorSpec(
     "InvalidInstanceIds.Malformed", "The specified parameter InstancesIds is not valid."
@@ -84,20 +86,17 @@ def render_instances(
                 "OSNameEn": image.get("OSNameEn", ""),
                 "InstanceNetworkType": "vpc",
                 "IoOptimized": True,
-                "InstanceChargeType": vm.charge_type,
                 "InternetChargeType": "PayByTraffic",
                 "InternetMaxBandwidthIn": 0,
                 "InternetMaxBandwidthOut": 0,
-                "SpotStrategy": "NoSpot",
-                "StoppedMode": "Not-applicable" if vm.status != core.STOPPED else "KeepCharging",
+                **billing.render(vm),
+                "StoppedMode": (vm.extra.get("StoppedMode") or "KeepCharging")
+                if vm.status == core.STOPPED
+                else "Not-applicable",
                 "DeletionProtection": vm.deletion_protection,
                 "KeyPairName": vm.key_pair_name or "",
                 "CreationTime": iso_time(vm.created_at)[:-4] + "Z",
                 "StartTime": iso_time(vm.started_at)[:-4] + "Z" if vm.started_at else "",
-                "ExpiredTime": iso_time(vm.expires_at)[:-4] + "Z"
-                if vm.expires_at
-                else "2099-12-31T15:59Z",
-                "AutoReleaseTime": "",
                 "ResourceGroupId": vm.extra.get("ResourceGroupId", ""),
                 "SerialNumber": vm.id,
                 "VpcAttributes": {
@@ -133,7 +132,11 @@ def render_instances(
                     ]
                 },
                 "Tags": {"Tag": [{"TagKey": k, "TagValue": v} for k, v in tags[vm.id]]},
-                "OperationLocks": {"LockReason": []},
+                "OperationLocks": {
+                    "LockReason": [{"LockReason": vm.extra[core.LOCK_REASON], "LockMsg": ""}]
+                    if vm.extra.get(core.LOCK_REASON)
+                    else []
+                },
                 "DeviceAvailable": True,
                 "LocalStorageAmount": 0,
                 "LocalStorageCapacity": 0,
@@ -211,7 +214,11 @@ def _sort_key(vm: core.Instance) -> str:
         _refused("InnerIpAddresses", why="classic network addresses are retired"),
         _refused("InternetChargeType", why="public addresses are not modelled"),
         _refused("Ipv6Address", LIST, why="OpenECS VPCs are IPv4 only"),
-        _refused("LockReason", why="no instance is ever locked"),
+        Param(
+            "LockReason",
+            enum=LOCK_REASONS,
+            doc="financial: an expired subscription; recycling: a spot instance being reclaimed.",
+        ),
         _refused("PublicIpAddresses", why="public addresses are not modelled"),
         _refused("RdmaIpAddresses", why="RDMA is not modelled"),
     ],
@@ -257,6 +264,8 @@ def describe_instances(call: Call, p: dict[str, Any]) -> dict[str, Any]:
                     "PrivateIpAddresses" not in p
                     or bool(addresses[vm.id] & set(p["PrivateIpAddresses"]))
                 )
+                and p.get("LockReason", vm.extra.get(core.LOCK_REASON))
+                == vm.extra.get(core.LOCK_REASON)
                 and tags_match(dict(tags[vm.id]), wanted)
             )
 

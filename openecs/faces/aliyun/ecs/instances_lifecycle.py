@@ -4,7 +4,9 @@ The core moves an instance by compare-and-swap and the engine finishes each
 move in engine-clock time (``boot_seconds``, ``stop_seconds``); a deletion
 is released ``stop_seconds`` later, after which the instance is gone. An
 instance in the wrong state answers ``IncorrectInstanceStatus`` (403), a
-protected one ``InvalidOperation.DeletionProtection``. The batch forms take
+protected one ``InvalidOperation.DeletionProtection``, an expired subscription
+that is asked to start ``InstanceExpiredOrInArrears`` and a subscription still
+in service that is asked to go ``ChargeTypeViolation``. The batch forms take
 ``BatchOptimization``: ``AllTogether`` (the default) changes every instance
 or none; ``SuccessFirst`` changes those it can and answers a code per
 instance. The single-instance forms carry no RegionId: the instance is found
@@ -20,7 +22,7 @@ from sqlalchemy import Connection
 
 from openecs.core import instances as core
 from openecs.core import tags as core_tags
-from openecs.core.errors import DomainError
+from openecs.core.errors import Conflict, DomainError
 from openecs.faces.aliyun import common
 from openecs.faces.aliyun import errors as E
 from openecs.faces.aliyun.ecs.instances_describe import INSTANCE_ID, STATUS, find_instance
@@ -82,6 +84,15 @@ def _reboot(conn: Connection, call: Call, vm: core.Instance, p: dict[str, Any]) 
 
 
 def _delete(conn: Connection, call: Call, vm: core.Instance, p: dict[str, Any]) -> core.Instance:
+    """Refused for a subscription (PrePaid) unless it expired and TerminateSubscription says so:
+    the vendor releases only pay-as-you-go instances and expired subscriptions."""
+    expired = vm.extra.get(core.LOCK_REASON) == core.LOCKED_EXPIRED
+    if vm.charge_type == "PrePaid" and not (expired and p.get("TerminateSubscription")):
+        raise Conflict(
+            "instance.charge_type_violation",
+            f"The instance {vm.id} is a subscription in service.",
+            id=vm.id,
+        )
     gone = core.delete_instance(
         conn,
         scope(call, vm.region),
@@ -205,7 +216,11 @@ def reboot_instances(call: Call, p: dict[str, Any]) -> dict[str, Any]:
 DELETE_PARAMS = [
     Param("Force", BOOLEAN, default=False, doc="true deletes an instance in any state."),
     Param("ForceStop", BOOLEAN, doc="Accepted; the stop before a forced deletion is immediate."),
-    Param("TerminateSubscription", BOOLEAN, doc="Accepted: every instance is PostPaid."),
+    Param(
+        "TerminateSubscription",
+        BOOLEAN,
+        doc="true releases an expired PrePaid instance; one in service is ChargeTypeViolation.",
+    ),
 ]
 
 
