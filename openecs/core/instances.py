@@ -234,6 +234,22 @@ def get_instance(conn: Connection, scope: Scope, instance_id: str) -> Instance:
     return _instance(row)
 
 
+def lock_instance(conn: Connection, scope: Scope, instance_id: str) -> Instance:
+    """The instance, its row locked until the transaction ends (SQLite serializes writers).
+
+    A read-check-write (change attributes after checking the current ones) that
+    locks first reads the latest committed row, so its compare-and-swap cannot
+    lose to a concurrent one and no update is lost.
+    """
+    query = _scoped(scope).where(instances.c.id == instance_id)
+    if conn.dialect.name != "sqlite":
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        return get_instance(conn, scope, instance_id)  # the NotFound, worded once
+    return _instance(row)
+
+
 def list_instances(
     conn: Connection, scope: Scope, *, ids: Sequence[str] | None = None
 ) -> list[Instance]:
