@@ -152,6 +152,13 @@ def test_an_eni_without_its_region_is_refused(server, net):
     assert (err.code, err.status_code) == ("MissingParameter.RegionId", 400)
 
 
+def test_an_unknown_region_is_not_found(server, net):
+    iid = modify._running(server, net)
+    eni = _eni(net, iid)
+    err = base._refused(lambda: _join(net, net["sg"], network_interface_id=eni, region_id="xx-1"))
+    assert (err.code, err.status_code) == ("InvalidRegionId.NotFound", 404)
+
+
 def test_neither_instance_nor_eni_is_refused(net):
     err = base._refused(lambda: _join(net, net["sg"]))
     assert (err.code, err.status_code) == ("MissingParameter", 400)

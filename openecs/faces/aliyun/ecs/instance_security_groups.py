@@ -16,6 +16,7 @@ both land.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection
@@ -25,6 +26,7 @@ from openecs.core import interfaces
 from openecs.core import security_groups as sg
 from openecs.core.errors import NotFound
 from openecs.core.network import Scope
+from openecs.faces.aliyun import common
 from openecs.faces.aliyun import errors as E
 from openecs.faces.aliyun.ecs.instance_params import MAX_GROUPS
 from openecs.faces.aliyun.ecs.instances_describe import find_instance
@@ -32,7 +34,7 @@ from openecs.faces.aliyun.ecs.security_groups import GROUP_ID, group_type
 from openecs.faces.aliyun.operations import operation
 from openecs.faces.aliyun.vpc.vpcs import scope
 from openecs.faces.call import Call
-from openecs.faces.params import ErrorSpec, Param
+from openecs.faces.params import ErrorSpec, Param, optional
 
 INCORRECT_STATUS = E.DOMAIN_ERRORS["instance.incorrect_status"]
 BEING_CREATED = ErrorSpec(
@@ -130,7 +132,7 @@ PARAMS = [
     GROUP_ID,
     Param("InstanceId", max_length=64, doc="The instance, in any region; or NetworkInterfaceId."),
     Param("NetworkInterfaceId", max_length=64, doc="An ENI, with RegionId; or InstanceId."),
-    Param("RegionId", max_length=64, doc="Required with NetworkInterfaceId."),
+    replace(optional(common.REGION_ID), doc="A catalog region; required with NetworkInterfaceId."),
 ]
 
 
