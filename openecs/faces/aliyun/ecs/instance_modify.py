@@ -277,7 +277,7 @@ def _only_in(vm: core.Instance, states: tuple[str, ...], error: ErrorSpec) -> No
         raise E.vendor(error, status=STATUS[vm.status])
 
 
-def _cpu_options(vm: core.Instance, itype: dict[str, Any], asked: dict[str, Any]) -> dict:
+def _cpu_options(vm: core.Instance, itype: dict[str, Any], asked: dict[str, Any]) -> dict[str, Any]:
     """The new CPU options after the type's limits and the Stopped rule."""
     allowed = attributes.type_cpu(itype)
     current = attributes.cpu_options(vm, itype)
