@@ -439,7 +439,7 @@ def test_a_queue_number_beyond_the_types_limit_is_refused(server, net):
 # --------------------------------------------------------------------------- charge types
 
 
-def _set_billing(server, iid: str, charge_type: str, **extra: str) -> None:  # noqa: ANN001
+def _set_billing(server, iid: str, charge_type: str, **extra: object) -> None:  # noqa: ANN001
     """Make the instance PrePaid or spot as RunInstances will (another branch adds that)."""
     with server.runtime.db.write() as conn:
         row = conn.execute(instances_table.select().where(instances_table.c.id == iid)).one()
@@ -453,11 +453,16 @@ def _set_billing(server, iid: str, charge_type: str, **extra: str) -> None:  # n
 
 @pytest.mark.parametrize(
     ("charge_type", "spot"),
-    [("PrePaid", "NoSpot"), ("PostPaid", "SpotAsPriceGo"), ("PostPaid", "SpotWithPriceLimit")],
+    [
+        ("PrePaid", {"SpotStrategy": "NoSpot"}),
+        ("PostPaid", {"SpotStrategy": "SpotAsPriceGo"}),
+        ("PostPaid", {"SpotStrategy": "SpotWithPriceLimit"}),
+        ("PostPaid", {"spot": {"strategy": "SpotAsPriceGo"}}),
+    ],
 )
 def test_deletion_protection_is_for_pay_as_you_go_instances_only(server, net, charge_type, spot):
     iid = _running(server, net)
-    _set_billing(server, iid, charge_type, SpotStrategy=spot)
+    _set_billing(server, iid, charge_type, **spot)
     err = _refused(lambda: _modify(net, iid, deletion_protection=True))
     assert (err.code, err.status_code) == ("InvalidChargeType.ValueNotSupported", 403)
     assert _vm(net, iid).deletion_protection is False

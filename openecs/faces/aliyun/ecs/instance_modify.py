@@ -267,6 +267,16 @@ MODIFY_PARAMS = [
 ASKED = {p.name for p in MODIFY_PARAMS} - {"InstanceId", "RegionId"}
 
 
+def _spot(vm: core.Instance) -> bool:
+    """A spot instance, by its strategy (``SpotStrategy``, or the ``spot`` record's ``strategy``).
+
+    RunInstances' spot support (another branch) keeps ``extra["spot"]``; both are read.
+    """
+    record = vm.extra.get("spot") or {}
+    strategy = vm.extra.get("SpotStrategy") or record.get("strategy")
+    return strategy in SPOT_STRATEGIES
+
+
 def _not_in(vm: core.Instance, states: tuple[str, ...], error: ErrorSpec) -> None:
     if vm.status in states:
         raise E.vendor(error)
@@ -344,8 +354,7 @@ def modify_instance_attribute(call: Call, p: dict[str, Any]) -> dict[str, Any]:
             _not_in(vm, (core.PENDING, *STARTING), INCORRECT_STATUS)
             changes["hostname"] = p["HostName"]
         if "DeletionProtection" in p:
-            spot = vm.extra.get("SpotStrategy") in SPOT_STRATEGIES
-            if p["DeletionProtection"] and (vm.charge_type != "PostPaid" or spot):
+            if p["DeletionProtection"] and (vm.charge_type != "PostPaid" or _spot(vm)):
                 raise E.vendor(DELETION_CHARGE)
             changes["deletion_protection"] = p["DeletionProtection"]
         if "EnableJumboFrame" in p:
