@@ -104,22 +104,27 @@ SEQUENCE = r"|.*[\[\]].*"  # a numbering gets past the plain name rules to be ch
 PLACEHOLDER = r"|.*\$\{instance_id\}.*"  # a host name with the instance's id in it, likewise
 
 
-def _check_password(value: str) -> None:
-    """8 to 30 characters, at least three of: lowercase, uppercase, digits, the vendor's specials."""
+def _check_password(value: str, *, windows: bool = True) -> None:
+    """8 to 30 characters, at least three of: lowercase, uppercase, digits, the vendor's specials.
+
+    A Windows password cannot start with "/"; ``windows=False`` when the OS is known not to be.
+    """
     allowed = all(c.isascii() and (c.isalnum() or c in PASSWORD_SPECIALS) for c in value)
     classes = sum(
         any(test(c) for c in value)
         for test in (str.islower, str.isupper, str.isdigit, lambda c: c in PASSWORD_SPECIALS)
     )
-    if not (8 <= len(value) <= 30 and allowed and classes >= 3 and not value.startswith("/")):
+    slash = windows and value.startswith("/")
+    if not (8 <= len(value) <= 30 and allowed and classes >= 3 and not slash):
         raise E.vendor(PASSWORD_INVALID)
 
 
-def _check_user_data(value: str) -> None:
+def _check_user_data(value: str, base64_error: ErrorSpec = USER_DATA_BASE64) -> None:
+    """Base64 of at most 32 KB; operations differ in the status of the base64 refusal."""
     try:
         raw = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise E.vendor(USER_DATA_BASE64) from None
+        raise E.vendor(base64_error) from None
     if len(raw) > MAX_USER_DATA:
         raise E.vendor(USER_DATA_SIZE)
 

@@ -21,6 +21,7 @@ from openecs.core import instances as core
 from openecs.core import tags as core_tags
 from openecs.core.network import Scope
 from openecs.faces.aliyun import common
+from openecs.faces.aliyun.ecs import instance_attributes as attributes
 from openecs.faces.aliyun.ecs import instance_billing as billing
 from openecs.faces.aliyun.operations import operation
 from openecs.faces.aliyun.paging import by_page_number, by_token
@@ -76,7 +77,7 @@ def render_instances(
                 "Status": STATUS[vm.status],
                 "InstanceType": vm.instance_type,
                 "InstanceTypeFamily": itype.get("InstanceTypeFamily", ""),
-                "Cpu": itype.get("CpuCoreCount", 0),
+                "Cpu": attributes.vcpus(vm, itype),
                 "Memory": int(itype.get("MemorySize", 0) * 1024),
                 "GPUAmount": itype.get("GPUAmount", 0),
                 "GPUSpec": itype.get("GPUSpec", ""),
@@ -140,6 +141,7 @@ def render_instances(
                 "DeviceAvailable": True,
                 "LocalStorageAmount": 0,
                 "LocalStorageCapacity": 0,
+                **attributes.described(vm, itype),
             }
         )
     return out
@@ -341,7 +343,8 @@ def describe_instance_attribute(call: Call, p: dict[str, Any]) -> dict[str, Any]
     with call.db.read() as conn:
         vm = find_instance(conn, call, p["InstanceId"])
         (body,) = render_instances(conn, scope(call, vm.region), [vm])
-    return body
+    itype = catalog.aliyun_instance_type(vm.instance_type) or {}
+    return {**body, **attributes.attribute_fields(vm, itype)}
 
 
 @operation("Ecs", "DescribeUserData", params=[common.REGION_ID, INSTANCE_ID])
