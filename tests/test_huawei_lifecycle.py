@@ -40,8 +40,10 @@ from huaweicloudsdkecs.v2 import (
 from huaweicloudsdkvpc.v2 import ListPortsRequest
 from sqlalchemy import select
 
+from openecs.config import Settings
 from openecs.store.tables import disks
 from tests import clients, signers
+from tests.servers import InProcessServer, Tenant
 from tests.test_huawei_ports import active_subnet, available, refused
 from tests.test_huawei_servers import BOOT, FLAVOR, IMAGE
 from tests.test_huawei_servers import _create as create_servers
@@ -619,3 +621,35 @@ def test_the_same_batch_from_four_threads_is_done_once(server, tenant, net) -> N
     ecs = clients.hw_ecs(tenant)
     assert listed(ecs, status="SHUTOFF", limit=100).count == 20
     assert job(ecs, done[0].job_id).status == "SUCCESS"
+
+
+# -- durability
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_settings(request: pytest.FixtureRequest, tmp_path):  # noqa: ANN001, ANN201
+    """A store of the test's own, for servers that are stopped and started again on it."""
+    if request.param == "postgres":
+        url = request.getfixturevalue("fresh_postgres_url")
+        return lambda: Settings(data_dir=tmp_path, database_url=url)
+    return lambda: Settings(data_dir=tmp_path)
+
+
+def test_a_job_survives_a_restart_of_the_server(store_settings) -> None:  # noqa: ANN001
+    first = InProcessServer(store_settings()).start()
+    try:
+        tenant = first.new_tenant()
+        subnet = active_subnet(first, clients.hw_vpc(tenant), "192.168.1.0/24")
+        (sid,) = running(first, clients.hw_ecs(tenant), subnet)
+        answer = stop(clients.hw_ecs(tenant), sid)
+    finally:
+        first.stop()
+    second = InProcessServer(store_settings()).start()
+    try:
+        again = Tenant(tenant.account, second.endpoint)
+        ecs = clients.hw_ecs(again)
+        second.advance(STOP + 1)
+        assert job(ecs, answer.job_id).status == "SUCCESS"
+        assert show(ecs, sid).status == "SHUTOFF"
+    finally:
+        second.stop()
