@@ -28,6 +28,7 @@ from huaweicloudsdkecs.v2 import (
     DeleteServersRequestBody,
     ListServersDetailsRequest,
     PrePaidServerDataVolume,
+    PrePaidServerExtendParam,
     PrePaidServerNic,
     PrePaidServerTag,
     ServerId,
@@ -292,6 +293,19 @@ def test_list_by_reservation_id(server, tenant, net) -> None:  # noqa: ANN001
     reservation = show(ecs, batch[0]).os_ext_srv_att_rreservation_id
     assert reservation.startswith("r-")
     assert {s.id for s in listed(ecs, reservation_id=reservation).servers} == set(batch)
+
+
+def test_list_by_enterprise_project(server, tenant, net) -> None:  # noqa: ANN001
+    vpc, subnet = net
+    ecs = clients.hw_ecs(tenant)
+    project = "f8e0ecc8-3825-4ee8-9596-fb4258ffdcbb"
+    (mine,) = create(
+        ecs, subnet, extendparam=PrePaidServerExtendParam(enterprise_project_id=project)
+    )
+    (default,) = create(ecs, subnet)
+    assert [s.id for s in listed(ecs, enterprise_project_id=project).servers] == [mine]
+    assert [s.id for s in listed(ecs, enterprise_project_id="0").servers] == [default]
+    assert listed(ecs, enterprise_project_id="all_granted_eps").count == 2
 
 
 def test_list_by_server_id_overrides_other_filters(server, tenant, net) -> None:  # noqa: ANN001

@@ -104,19 +104,24 @@ def _addresses(server: dict[str, Any]) -> list[str]:
     return [a["addr"] for net in server["addresses"].values() for a in net]
 
 
-def _matches(server: dict[str, Any], q: dict[str, Any]) -> bool:
-    """Whether a rendered server passes every filter of the query but ``server_id``."""
-    if "flavor" in q and server["flavor"]["id"] != q["flavor"]:
+def _kept(server: inst.Instance, q: dict[str, Any]) -> bool:
+    """Whether a server passes the filters its record answers (checked before rendering)."""
+    status = servers_read.STATES[server.status][0]
+    if "flavor" in q and server.instance_type != q["flavor"]:
         return False
-    if "name" in q and not name_matches(q["name"], server["name"]):
+    if "name" in q and not name_matches(q["name"], server.name):
         return False
-    if "status" in q and server["status"] not in (q["status"], *_ALSO.get(q["status"], ())):
+    if "status" in q and status not in (q["status"], *_ALSO.get(q["status"], ())):
         return False
-    if "reservation_id" in q and server["OS-EXT-SRV-ATTR:reservation_id"] != q["reservation_id"]:
+    if "reservation_id" in q and server.extra.get("reservation_id") != q["reservation_id"]:
         return False
     project = q.get("enterprise_project_id", ALL_ENTERPRISE_PROJECTS)
-    if project != ALL_ENTERPRISE_PROJECTS and server["enterprise_project_id"] != project:
-        return False
+    in_project = server.extra.get("enterprise_project_id", "0") == project
+    return project == ALL_ENTERPRISE_PROJECTS or in_project
+
+
+def _shown(server: dict[str, Any], q: dict[str, Any]) -> bool:
+    """Whether a rendered server passes the filters on its addresses and tags."""
     if "ip" in q and not any(q["ip"] in a for a in _addresses(server)):
         return False
     if "ip_eq" in q and q["ip_eq"] not in _addresses(server):
@@ -124,9 +129,7 @@ def _matches(server: dict[str, Any], q: dict[str, Any]) -> bool:
     if "tags" in q and not all(_has_tag(server["tags"], t) for t in _listed(q["tags"])):
         return False
     wanted_absent = _listed(q.get("not-tags", ""))
-    if wanted_absent and all(_has_tag(server["tags"], t) for t in wanted_absent):
-        return False
-    return True
+    return not (wanted_absent and all(_has_tag(server["tags"], t) for t in wanted_absent))
 
 
 @operation(ECS, "ListServersDetails", "GET", "/v1/{project_id}/cloudservers/detail", query=QUERY)
@@ -145,8 +148,8 @@ def list_servers_details(call: Call, req: HuaweiArgs) -> dict[str, Any]:
                 for sid in dict.fromkeys(_listed(q["server_id"]))
             ]
         else:
-            rendered = (servers_read.render(conn, call, s) for s in servers)
-            found = [s for s in rendered if _matches(s, q)]
+            kept = (servers_read.render(conn, call, s) for s in servers if _kept(s, q))
+            found = [s for s in kept if _shown(s, q)]
     limit = q["limit"]
     if "marker" in q:
         page = page_after(found, q["marker"], limit, key=lambda s: s["id"], errors=ECS.params)
