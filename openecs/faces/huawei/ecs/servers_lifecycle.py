@@ -70,22 +70,24 @@ def _one_action(values: Mapping[str, Any]) -> None:
         ONE_ACTION.raise_("action")
 
 
-Move = Callable[[Connection, Call, str], inst.Instance]
+# A move of one server at engine time ``now``: the job that watches it settles at ``now`` plus
+# the move's duration, due with (and scheduled after) the move's own step.
+Move = Callable[[Connection, Call, str, float], inst.Instance]
 
 
-def _start(conn: Connection, call: Call, server_id: str) -> inst.Instance:
+def _start(conn: Connection, call: Call, server_id: str, now: float) -> inst.Instance:
     boot = call.runtime.settings.boot_seconds
-    return inst.start(conn, scope_of(call), server_id, now=call.clock.now(), boot_seconds=boot)
+    return inst.start(conn, scope_of(call), server_id, now=now, boot_seconds=boot)
 
 
-def _stop(conn: Connection, call: Call, server_id: str) -> inst.Instance:
+def _stop(conn: Connection, call: Call, server_id: str, now: float) -> inst.Instance:
     took = call.runtime.settings.stop_seconds
-    return inst.stop(conn, scope_of(call), server_id, now=call.clock.now(), stop_seconds=took)
+    return inst.stop(conn, scope_of(call), server_id, now=now, stop_seconds=took)
 
 
-def _reboot(conn: Connection, call: Call, server_id: str) -> inst.Instance:
+def _reboot(conn: Connection, call: Call, server_id: str, now: float) -> inst.Instance:
     boot = call.runtime.settings.boot_seconds
-    return inst.reboot(conn, scope_of(call), server_id, now=call.clock.now(), boot_seconds=boot)
+    return inst.reboot(conn, scope_of(call), server_id, now=now, boot_seconds=boot)
 
 
 def _batch(call: Call, job_type: str, ids: list[str], move: Move, took: float) -> dict[str, Any]:
@@ -94,7 +96,7 @@ def _batch(call: Call, job_type: str, ids: list[str], move: Move, took: float) -
     now = call.clock.now()
     with call.db.write() as conn:
         for server_id in ids:
-            move(conn, call, server_id)
+            move(conn, call, server_id, now)
         job = jobs.create_job(
             conn, call.account.id, region_of(call), job_type, ids, now=now, settle_at=now + took
         )
@@ -167,13 +169,11 @@ def delete_servers(call: Call, req: HuaweiArgs) -> dict[str, Any]:
     keep_volumes = not req.body["delete_volume"]
     after = call.runtime.settings.stop_seconds
 
-    def delete(conn: Connection, call: Call, server_id: str) -> inst.Instance:
+    def delete(conn: Connection, call: Call, server_id: str, now: float) -> inst.Instance:
         where = scope_of(call)
         if keep_volumes:
             inst.keep_data_disks(conn, where, server_id)
-        gone = inst.delete_instance(
-            conn, where, server_id, now=call.clock.now(), after=after, force=True
-        )
+        gone = inst.delete_instance(conn, where, server_id, now=now, after=after, force=True)
         core_tags.remove_tags(conn, server_id)
         return gone
 
