@@ -490,6 +490,20 @@ def schedule_auto_release(conn: Connection, instance_id: str, at: float) -> None
     schedule(conn, RELEASE_TASK, {"id": instance_id, "at": at}, at)
 
 
+def keep_data_disks(conn: Connection, scope: Scope, instance_id: str) -> None:
+    """Let the instance's data disks outlive its release: detached and available, not deleted.
+
+    The system disk is always deleted with the instance.
+    """
+    get_instance(conn, scope, instance_id)
+    conn.execute(
+        update(disks)
+        .where(disks.c.instance_id == instance_id)
+        .where(disks.c.type == "data")
+        .values(delete_with_instance=0)
+    )
+
+
 def _release(conn: Connection, instance_id: str) -> None:
     row = conn.execute(select(instances).where(instances.c.id == instance_id)).first()
     if row is None:

@@ -3,11 +3,14 @@
 Huawei answers a server creation with a ``job_id`` and the client polls the
 job until it settles. A job is written ``INIT`` in the same transaction as the
 servers it watches, together with two durable engine tasks: one that moves it
-to ``RUNNING`` at once, and one due when the servers' boot ends (scheduled
-after the servers' own boot steps, so at the same due time it runs after
-them) that settles it: ``SUCCESS`` when every server runs, otherwise ``FAIL``
-with the reason of each sub-job that did not make it. A refused request
-therefore leaves neither a job nor its tasks behind.
+to ``RUNNING`` at once, and one due when the servers' change ends (scheduled
+after the servers' own steps, so at the same due time it runs after them)
+that settles it. Each sub-job awaits the state its type names (running after
+a creation, a start or a reboot; stopped after a stop; gone after a
+deletion): ``SUCCESS`` when every server reached it, otherwise ``FAIL`` with
+the reason of each sub-job that did not make it. Both tasks are rows of the
+durable engine, so a restart loses no job. A refused request leaves neither a
+job nor its tasks behind.
 """
 
 from __future__ import annotations
@@ -33,13 +36,28 @@ START_TASK = "job.start"
 SETTLE_TASK = "job.settle"
 
 # What each sub-job watches its server for, per parent job type.
-_SUB_TYPES = {"createServer": "createSingleServer", "deleteServer": "deleteSingleServer"}
+_SUB_TYPES = {
+    "createServer": "createSingleServer",
+    "deleteServer": "deleteSingleServer",
+    "batchStartServers": "startSingleServer",
+    "batchStopServers": "stopSingleServer",
+    "batchRebootServers": "rebootSingleServer",
+}
+GONE = "gone"
+# Per sub-job type: the server state it awaits, and the states on the way there (a server
+# still in one of those when the job settles has a step that is still being committed).
+_AWAITS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "createSingleServer": ("running", ("pending", "starting")),
+    "startSingleServer": ("running", ("starting",)),
+    "rebootSingleServer": ("running", ("rebooting",)),
+    "stopSingleServer": ("stopped", ("stopping",)),
+    "deleteSingleServer": (GONE, ("deleting",)),
+}
 # The error a sub-job reports when its server did not reach the state the job waits for.
 SUB_FAIL_CODE = "Ecs.0000"
 # With several workers, the boot step due at the same time may still be committing when the
 # settling runs: the settling then looks again (due at once), at most this many times.
 MAX_SETTLE_RETRIES = 100
-_ON_THE_WAY = ("pending", "starting")
 
 
 @dataclass(frozen=True)
@@ -138,17 +156,23 @@ def _start(ctx: TaskContext, payload: dict[str, Any]) -> None:
         )
 
 
+def _awaits(sub_type: str) -> tuple[str, tuple[str, ...]]:
+    """The state a sub-job awaits and the states on the way (unknown types await running)."""
+    return _AWAITS.get(sub_type, ("running", ()))
+
+
+def _status_of(conn: Connection, server_id: str | None) -> str:
+    status = conn.execute(select(instances.c.status).where(instances.c.id == server_id)).scalar()
+    return status or GONE
+
+
 def _still_on_the_way(conn: Connection, subs: Sequence[Any]) -> bool:
-    """Whether a server of a creation has not yet reached a settled state."""
-    ids = [json.loads(s.entities).get("server_id") for s in subs if s.job_type.startswith("create")]
-    if not ids:
-        return False
-    rows = conn.execute(select(instances.c.status).where(instances.c.id.in_(ids))).all()
-    return any(r.status in _ON_THE_WAY for r in rows)
-
-
-def _expected(job_type: str) -> str:
-    return "running" if job_type.startswith("create") else "gone"
+    """Whether a server of the job has not yet left the states on the way to the awaited one."""
+    for sub in subs:
+        _, on_the_way = _awaits(sub.job_type)
+        if _status_of(conn, json.loads(sub.entities).get("server_id")) in on_the_way:
+            return True
+    return False
 
 
 @handler(SETTLE_TASK)
@@ -163,16 +187,13 @@ def _settle(ctx: TaskContext, payload: dict[str, Any]) -> None:
     failed: list[str] = []
     for sub in subs:
         server_id = json.loads(sub.entities).get("server_id")
-        status = conn.execute(
-            select(instances.c.status).where(instances.c.id == server_id)
-        ).scalar()
-        wanted = _expected(sub.job_type)
-        ok = status == wanted or (wanted == "gone" and status is None)
+        status = _status_of(conn, server_id)
+        wanted, _ = _awaits(sub.job_type)
+        ok = status == wanted
         values: dict[str, Any] = {"status": SUCCESS if ok else FAIL, "end_time": ctx.now}
         if not ok:
-            seen = status or "gone"
             values["error_code"] = SUB_FAIL_CODE
-            values["fail_reason"] = f"The server {server_id} is {seen}, not {wanted}."
+            values["fail_reason"] = f"The server {server_id} is {status}, not {wanted}."
             failed.append(values["fail_reason"])
         conn.execute(update(jobs).where(jobs.c.id == sub.id).values(**values))
     parent: dict[str, Any] = {"status": FAIL if failed else SUCCESS, "end_time": ctx.now}

@@ -115,6 +115,11 @@ DOMAIN_ERRORS: dict[str, dict[str, ErrorSpec]] = {
         # Server creation and reading (the ECS API reference's error table; Ecs.0005 is
         # its generic parameter error).
         "instance.not_found": ErrorSpec("Ecs.0114", "Instance[{id}] could not be found.", 404),
+        # Lifecycle (start, stop, reboot, delete): a server in a state that does not allow
+        # the operation.
+        "instance.incorrect_status": ErrorSpec(
+            "Ecs.0100", "The ECS status does not meet requirements. ECS [{id}]."
+        ),
         "job.not_found": ErrorSpec("Ecs.0005", "job_id [{id}] is invalid.", 404),
         "vpc.not_found": ErrorSpec("Ecs.0005", "vpc [{id}] is not found."),
         "subnet.not_found": ErrorSpec("Ecs.0005", "subnet [{id}] is not found."),

@@ -494,6 +494,8 @@ def _write(
         "enterprise_project_id": ext.get("enterprise_project_id", "0"),
         "order_id": order_id,
         "description": server.get("description", ""),
+        # The servers of one request share it (ListServersDetails filters by it).
+        "reservation_id": "r-" + random_token(8, "0123456789abcdefghijklmnopqrstuvwxyz"),
     }
     names = server_names(server["name"], server["count"], server.get("isAutoRename", False))
     specs = [

@@ -103,6 +103,7 @@ def render(conn: Connection, call: Call, server: inst.Instance) -> dict[str, Any
         "OS-EXT-SRV-ATTR:root_device_name": "/dev/vda",
         "OS-EXT-SRV-ATTR:user_data": server.user_data,
         "OS-EXT-SRV-ATTR:launch_index": 0,
+        "OS-EXT-SRV-ATTR:reservation_id": x.get("reservation_id", ""),
         "OS-DCF:diskConfig": "MANUAL",
         "accessIPv4": "",
         "accessIPv6": "",
