@@ -86,7 +86,9 @@ def free(net, vsw: str | None = None) -> int:  # noqa: ANN001
 
 def listed(net, vsw: str | None = None) -> list:  # noqa: ANN001
     body = net["ecs"].describe_network_interfaces(
-        m.DescribeNetworkInterfacesRequest(region_id=REGION, v_switch_id=vsw or net["vsw"])
+        m.DescribeNetworkInterfacesRequest(
+            region_id=REGION, v_switch_id=vsw or net["vsw"], page_size=100
+        )
     )
     return body.body.network_interface_sets.network_interface_set
 

@@ -527,9 +527,16 @@ def attach(
 
 
 def detach(
-    conn: Connection, scope: Scope, interface_id: str, *, instance_id: str, now: float
+    conn: Connection,
+    scope: Scope,
+    interface_id: str,
+    *,
+    instance_id: str,
+    now: float,
+    delete_after: bool = False,
 ) -> Interface:
-    """Begin detaching a secondary interface from its instance (``detaching``, then ``available``)."""
+    """Begin detaching a secondary interface from its instance (``detaching``, then
+    ``available``; with ``delete_after`` the interface is deleted once detached)."""
     current = get_interface(conn, scope, interface_id, for_update=True)
     if current.type == "primary":
         raise Conflict(
@@ -546,12 +553,10 @@ def detach(
         )
     _require_status(current, IN_USE)
     _swap(conn, current, DETACHING)
-    schedule(
-        conn,
-        SETTLE_TASK,
-        {"id": interface_id, "expect": DETACHING, "to": AVAILABLE},
-        now + ATTACH_SECONDS,
-    )
+    payload = {"id": interface_id, "expect": DETACHING, "to": AVAILABLE}
+    if delete_after:
+        payload["delete"] = True
+    schedule(conn, SETTLE_TASK, payload, now + ATTACH_SECONDS)
     return get_interface(conn, scope, interface_id)
 
 
@@ -561,9 +566,14 @@ def _settle(ctx: TaskContext, payload: dict[str, Any]) -> None:
     values: dict[str, Any] = {"status": payload["to"]}
     if payload["to"] == AVAILABLE:
         values["device_id"] = None
-    ctx.conn.execute(
+    done = ctx.conn.execute(
         update(network_interfaces)
         .where(network_interfaces.c.id == payload["id"])
         .where(network_interfaces.c.status == payload["expect"])
         .values(**values)
-    )
+    ).rowcount
+    if done and payload.get("delete"):
+        _set_memberships(ctx.conn, payload["id"], [])
+        ctx.conn.execute(delete(network_interfaces).where(network_interfaces.c.id == payload["id"]))
+        ipam.release_owner(ctx.conn, OWNER, payload["id"])
+        ipam.release_owner(ctx.conn, PREFIX_OWNER, payload["id"])

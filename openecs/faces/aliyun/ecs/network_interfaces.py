@@ -397,9 +397,10 @@ def traffic_settings(p: Mapping[str, Any], current: Mapping[str, Any]) -> dict[s
         }
     if "EnhancedNetwork" in p:
         out["EnhancedNetwork"] = p["EnhancedNetwork"]
-    for name in ("SourceDestCheck", "DeleteOnRelease"):
-        if name in p:
-            out[name] = p[name]
+    if "SourceDestCheck" in p:
+        out["SourceDestCheck"] = p["SourceDestCheck"]
+    if "DeleteOnRelease" in p:  # the core's key: the instance's release reads it
+        out["delete_on_release"] = p["DeleteOnRelease"]
     return out
 
 
@@ -542,7 +543,7 @@ def render_full(call: Call, eni: interfaces.Interface, tags: list[core_tags.Tag]
         {
             "InstanceId": eni.device_id or "",
             "CreationTime": iso_time(eni.created_at),
-            "DeleteOnRelease": bool(x.get("DeleteOnRelease", eni.type == "primary")),
+            "DeleteOnRelease": bool(x.get("delete_on_release", eni.type == "primary")),
             "QueueNumber": x.get("QueueNumber", 0),
             "QueuePairNumber": x.get("QueuePairNumber", 0),
             "NetworkInterfaceTrafficMode": x.get("NetworkInterfaceTrafficMode", "Standard"),
