@@ -36,13 +36,13 @@ TYPE = "ecs.g7.large"  # EniQuantity 3, EniPrivateIpAddressQuantity 6
 SETTLE = 1.5  # past the engine's attach/detach time
 
 
-def run(net, server, vsw: str | None = None) -> str:  # noqa: ANN001
+def run(net, server, vsw: str | None = None, instance_type: str = TYPE) -> str:  # noqa: ANN001
     """A Running instance in the vSwitch (ZONE unless the vSwitch is elsewhere)."""
     body = net["ecs"].run_instances(
         m.RunInstancesRequest(
             region_id=REGION,
             image_id=IMAGE,
-            instance_type=TYPE,
+            instance_type=instance_type,
             v_switch_id=vsw or net["vsw"],
             security_group_id=net["sg"],
         )
@@ -152,6 +152,32 @@ def test_an_instance_holds_at_most_its_type_eni_quantity(server, net):
     err = refused(lambda: attach(net, third, iid))
     assert code(err) == ("EniPerInstanceLimitExceeded", 403)
     assert one(net, third).status == "Available"
+
+
+ATTACH_TYPE_REFUSALS = [
+    ({"queue_number": 3}, "InvalidOperation.MaxEniQueueNumberExceeded"),
+    (
+        {"network_interface_traffic_mode": "HighPerformance"},
+        "InvalidOperation.HighPerformanceTrafficModeIsNotAllowed",
+    ),
+    ({"secondary_private_ip_address_count": 6}, "MaxEniPrivateIpsCountExceeded"),
+]
+
+
+@pytest.mark.parametrize(("kw", "expected"), ATTACH_TYPE_REFUSALS)
+def test_attach_refuses_what_the_instance_type_cannot_hold(server, net, kw, expected):
+    iid = run(net, server)  # ecs.g7.large: 2 queues per ENI, no ERI, 6 addresses per ENI
+    eni = create(net, **kw).network_interface_id
+    assert code(refused(lambda: attach(net, eni, iid))) == (expected, 403)
+    assert (one(net, eni).status, len(describe(net, instance_id=iid))) == ("Available", 1)
+
+
+def test_a_trunk_interface_needs_a_type_that_supports_trunking(server, net):
+    iid = run(net, server, instance_type="ecs.t6-c1m1.large")
+    eni = create(net, instance_type="Trunk").network_interface_id
+    err = refused(lambda: attach(net, eni, iid))
+    assert code(err) == ("InvalidOperation.TrunkingIsNotAllowed", 403)
+    assert one(net, eni).status == "Available"
 
 
 def test_attach_refuses_an_unknown_or_malformed_instance(net):

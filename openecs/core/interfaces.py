@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from openecs.core import ipam, network
+from openecs.core import ipam, network, tags
 from openecs.core import security_groups as sg
 from openecs.core.errors import Conflict, Invalid, NotFound, QuotaExceeded
 from openecs.core.network import Scope
@@ -397,8 +397,14 @@ def delete_interface(
         query = query.where(network_interfaces.c.status == only_if)
     if conn.execute(query).rowcount != 1:
         raise _status_error(current, (only_if or current.status,))
+    _release(conn, interface_id)
+
+
+def _release(conn: Connection, interface_id: str) -> None:
+    """Free a deleted interface's addresses, prefixes and tags."""
     ipam.release_owner(conn, OWNER, interface_id)
     ipam.release_owner(conn, PREFIX_OWNER, interface_id)
+    tags.remove_tags(conn, interface_id)
 
 
 def assign_prefixes(
@@ -575,5 +581,4 @@ def _settle(ctx: TaskContext, payload: dict[str, Any]) -> None:
     if done and payload.get("delete"):
         _set_memberships(ctx.conn, payload["id"], [])
         ctx.conn.execute(delete(network_interfaces).where(network_interfaces.c.id == payload["id"]))
-        ipam.release_owner(ctx.conn, OWNER, payload["id"])
-        ipam.release_owner(ctx.conn, PREFIX_OWNER, payload["id"])
+        _release(ctx.conn, payload["id"])

@@ -682,5 +682,4 @@ def delete_network_interface(call: Call, p: dict[str, Any]) -> dict[str, Any]:
             )
         except DomainError as err:
             raise vendor_error(err) from None
-        core_tags.remove_tags(conn, eni.id)
     return {}

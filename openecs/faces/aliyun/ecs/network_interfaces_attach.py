@@ -61,6 +61,31 @@ NOT_ATTACHED = ErrorSpec(
     "InvalidOperation.InvalidEniState",
     "The network interface {id} is not attached to the instance {instance_id}.",
 )
+TRUNK_NOT_ALLOWED = ErrorSpec(
+    "InvalidOperation.TrunkingIsNotAllowed",
+    "The instance type {type} does not support trunk network interfaces.",
+    403,
+)
+HIGH_PERFORMANCE_NOT_ALLOWED = ErrorSpec(
+    "InvalidOperation.HighPerformanceTrafficModeIsNotAllowed",
+    "The instance type {type} does not support the HighPerformance traffic mode.",
+    403,
+)
+QUEUES_EXCEEDED = ErrorSpec(
+    "InvalidOperation.MaxEniQueueNumberExceeded",
+    "The instance type {type} supports at most {limit} queues per network interface.",
+    403,
+)
+QUEUE_PAIRS_EXCEEDED = ErrorSpec(
+    "InvalidParameter.InvalidQueuePairNumber",
+    "The instance type {type} supports at most {limit} queue pairs.",
+    403,
+)
+IPS_EXCEEDED = ErrorSpec(
+    "MaxEniPrivateIpsCountExceeded",
+    "The instance type {type} allows at most {limit} private IP addresses per interface.",
+    403,
+)
 CARD_INVALID = ErrorSpec(
     "InvalidParameter", "The NetworkCardIndex must be below the type's NetworkCardQuantity."
 )
@@ -95,6 +120,25 @@ def _instance(conn: Any, call: Call, region: str, instance_id: str) -> core.Inst
         raise E.vendor(INSTANCE_NOT_FOUND, id=instance_id) from None
 
 
+def _check_type(eni: interfaces.Interface, itype: dict[str, Any]) -> None:
+    """What the instance type allows an interface: trunking, RDMA, queues and addresses."""
+    x, name = eni.extra, itype.get("InstanceTypeId", "")
+    if eni.type == "trunk" and not itype.get("EniTrunkSupported", False):
+        raise E.vendor(TRUNK_NOT_ALLOWED, type=name)
+    if x.get("NetworkInterfaceTrafficMode") == "HighPerformance":
+        if not itype.get("EriQuantity", 0):
+            raise E.vendor(HIGH_PERFORMANCE_NOT_ALLOWED, type=name)
+        pairs = itype.get("QueuePairNumber", 0)
+        if x.get("QueuePairNumber", 0) > pairs:
+            raise E.vendor(QUEUE_PAIRS_EXCEEDED, type=name, limit=pairs)
+    queues = itype.get("MaximumQueueNumberPerEni", 0)
+    if x.get("QueueNumber", 0) > queues:
+        raise E.vendor(QUEUES_EXCEEDED, type=name, limit=queues)
+    addresses = itype.get("EniPrivateIpAddressQuantity", 0)
+    if len(eni.private_ips) > addresses:
+        raise E.vendor(IPS_EXCEEDED, type=name, limit=addresses)
+
+
 @operation(
     "Ecs",
     "AttachNetworkInterface",
@@ -122,6 +166,7 @@ def attach_network_interface(call: Call, p: dict[str, Any]) -> dict[str, Any]:
         itype = catalog.aliyun_instance_type(vm.instance_type) or {}
         if p.get("NetworkCardIndex", 0) >= itype.get("NetworkCardQuantity", 1):
             raise E.vendor(CARD_INVALID)
+        _check_type(eni, itype)
         try:
             interfaces.attach(
                 conn,
