@@ -7,9 +7,10 @@ is a new port, made in the request's transaction with its address claimed
 (so a refused request allocates nothing); one added with ``port_id`` is an
 existing port, which must be DOWN (attached to nothing) and in the server's
 VPC. Deleting a NIC detaches it; a port the addition made is then deleted,
-an existing port is left DOWN. The server keeps at most its flavor's
-``quota:vif_max_num`` NICs, and its primary NIC is never deleted. Every NIC
-is a port of GET /v1/{project_id}/ports while it exists.
+an existing port is left DOWN (so too when the server is deleted). The
+server keeps at most its flavor's ``quota:vif_max_num`` NICs, and its
+primary NIC is never deleted. Every NIC is a port of
+GET /v1/{project_id}/ports while it exists.
 """
 
 from __future__ import annotations
@@ -111,7 +112,12 @@ def _new_port(
         now=now,
         primary_ip=nic.get("ip_address") or None,
         group_ids=groups,
-        extra={"device_owner": f"compute:{server.zone_id}", "added_with_server": True},
+        # A port the addition made goes with the server, as its first NIC does.
+        extra={
+            "device_owner": f"compute:{server.zone_id}",
+            "added_with_server": True,
+            "delete_on_release": True,
+        },
     )
     return port
 
