@@ -5,7 +5,8 @@ interfaces with a secondary address each in one /27 vSwitch until it refuses.
 Whatever the interleaving: no address and no MAC is handed out twice, every
 refusal is the vendor's InvalidVSwitchId.IpNotEnough (403), and the vSwitch's
 AvailableIpAddressCount is exactly its usable addresses less those held.
-Run on both stores.
+And eight clients attaching at once to one instance never pass its type's
+EniQuantity: a loser is refused, never let through. Run on both stores.
 """
 
 from __future__ import annotations
@@ -62,3 +63,34 @@ def test_parallel_creations_never_share_an_address_or_a_mac(server, net):
     everything = addresses + [a for _, ips in more for a in ips]
     assert len(everything) == len(set(everything)) == USABLE and free(net, vsw) == 0
     assert len(listed(net, vsw)) == len(made) + len(more)
+
+
+def test_parallel_attaches_never_pass_the_instance_eni_quantity(server, net):
+    from tests.test_aliyun_network_interface_lifecycle import attach, describe, run
+
+    iid = run(net, server)  # ecs.g7.large: EniQuantity 3, the primary interface included
+    enis = [
+        net["ecs"]
+        .create_network_interface(
+            m.CreateNetworkInterfaceRequest(
+                region_id=REGION, v_switch_id=net["vsw"], security_group_id=net["sg"]
+            )
+        )
+        .body.network_interface_id
+        for _ in range(8)
+    ]
+    ecs_clients = [clients.tea_ecs(net["tenant"]) for _ in enis]
+
+    def try_attach(pair: tuple) -> str:
+        ecs, eni = pair
+        try:
+            attach({**net, "ecs": ecs}, eni, iid)
+            return "ok"
+        except ClientException as err:
+            return err.code
+
+    with ThreadPoolExecutor(len(enis)) as pool:
+        outcomes = list(pool.map(try_attach, zip(ecs_clients, enis, strict=True)))
+    assert 1 <= outcomes.count("ok") <= 2
+    assert set(outcomes) - {"ok"} <= {"EniPerInstanceLimitExceeded", "IncorrectInstanceStatus"}
+    assert len(describe(net, instance_id=iid)) == 1 + outcomes.count("ok") <= 3
