@@ -22,13 +22,23 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from openecs.core import ipam, network
+from openecs.core import ipam, network, tags
 from openecs.core import security_groups as sg
-from openecs.core.errors import Conflict, Invalid, NotFound
+from openecs.core.errors import Conflict, Invalid, NotFound, QuotaExceeded
 from openecs.core.network import Scope
-from openecs.store.tables import interface_security_groups, ip_allocations, network_interfaces
+from openecs.engine.tasks import TaskContext, handler, schedule
+from openecs.store.tables import (
+    instances,
+    interface_security_groups,
+    ip_allocations,
+    network_interfaces,
+)
 
 OWNER = "interface"  # the ipam owner type of interface addresses
+PREFIX_OWNER = "interface_prefix"  # the ipam owner type of the addresses of interface prefixes
+PREFIX_LEN = 28  # an interface's IPv4 prefix is a /28 block of its subnet
+SETTLE_TASK = "interface.settle"  # the timed end of an attach or a detach
+ATTACH_SECONDS = 1.0  # engine seconds an attach or a detach takes
 MAC_PREFIX = {"aliyun": "00:16:3e", "huawei": "fa:16:3e"}
 
 AVAILABLE = "available"
@@ -59,6 +69,7 @@ class Interface:
     extra: dict[str, Any] = field(default_factory=dict)
     security_group_ids: tuple[str, ...] = ()
     secondary_ips: tuple[str, ...] = ()
+    ipv4_prefixes: tuple[str, ...] = ()
 
     @property
     def private_ips(self) -> tuple[str, ...]:
@@ -120,6 +131,8 @@ def create_interface(
     group_ids: Sequence[str] = (),
     device_id: str | None = None,
     extra: dict[str, Any] | None = None,
+    ipv4_prefixes: Sequence[str] = (),
+    ipv4_prefix_count: int = 0,
 ) -> Interface:
     """A new interface with its addresses claimed, its MAC unique and its groups checked."""
     subnet = network.get_subnet(conn, scope, subnet_id)
@@ -129,6 +142,7 @@ def create_interface(
         ipam.allocate(conn, subnet.id, subnet.cidr_block, OWNER, interface_id, address)
     for _ in range(secondary_count):
         ipam.allocate(conn, subnet.id, subnet.cidr_block, OWNER, interface_id)
+    _claim_prefixes(conn, subnet, interface_id, ipv4_prefixes, ipv4_prefix_count)
     for _ in range(_MAC_TRIES):
         try:
             with conn.begin_nested():
@@ -161,10 +175,49 @@ def create_interface(
     return get_interface(conn, scope, interface_id)
 
 
+def _claim_prefixes(
+    conn: Connection,
+    subnet: network.Subnet,
+    interface_id: str,
+    blocks: Sequence[str],
+    count: int,
+) -> list[str]:
+    got = [
+        ipam.allocate_block(
+            conn, subnet.id, subnet.cidr_block, PREFIX_LEN, PREFIX_OWNER, interface_id, b
+        )
+        for b in blocks
+    ]
+    got += [
+        ipam.allocate_block(
+            conn, subnet.id, subnet.cidr_block, PREFIX_LEN, PREFIX_OWNER, interface_id
+        )
+        for _ in range(count)
+    ]
+    return got
+
+
+def _prefixes_of(conn: Connection, ids: Sequence[str]) -> dict[str, list[str]]:
+    """Each interface's prefixes: the first address of each of its blocks, as a CIDR."""
+    out: dict[str, list[str]] = {i: [] for i in ids}
+    size = 2 ** (32 - PREFIX_LEN)
+    rows = conn.execute(
+        select(ip_allocations.c.owner_id, ip_allocations.c.address)
+        .where(ip_allocations.c.owner_type == PREFIX_OWNER)
+        .where(ip_allocations.c.owner_id.in_(list(ids)))
+        .where(ip_allocations.c.address % size == 0)
+        .order_by(ip_allocations.c.address)
+    )
+    for owner, address in rows:
+        out[owner].append(f"{ipam.to_text(address)}/{PREFIX_LEN}")
+    return out
+
+
 def _load(conn: Connection, rows: Sequence[Any]) -> list[Interface]:
     ids = [r.id for r in rows]
     groups: dict[str, list[str]] = {i: [] for i in ids}
     addresses: dict[str, list[int]] = {i: [] for i in ids}
+    prefixes = _prefixes_of(conn, ids) if ids else {}
     if ids:
         for iid, gid in conn.execute(
             select(interface_security_groups.c.interface_id, interface_security_groups.c.group_id)
@@ -203,6 +256,7 @@ def _load(conn: Connection, rows: Sequence[Any]) -> list[Interface]:
                 extra=json.loads(r.extra),
                 security_group_ids=tuple(groups[r.id]),
                 secondary_ips=secondary,
+                ipv4_prefixes=tuple(prefixes[r.id]),
             )
         )
     return out
@@ -325,9 +379,206 @@ def unassign_ips(
         ipam.release(conn, current.subnet_id, address)
 
 
-def delete_interface(conn: Connection, scope: Scope, interface_id: str) -> None:
-    """Delete an interface and free its addresses and memberships."""
-    get_interface(conn, scope, interface_id, for_update=True)
-    ipam.release_owner(conn, OWNER, interface_id)
+def delete_interface(
+    conn: Connection, scope: Scope, interface_id: str, *, only_if: str | None = None
+) -> None:
+    """Delete an interface and free its addresses, prefixes and memberships.
+
+    ``only_if`` names the status the interface must still have when it is
+    deleted (compare-and-swap: an attach that won the race is not undone).
+    """
+    current = get_interface(conn, scope, interface_id, for_update=True)
+    if only_if is not None:
+        _require_status(current, only_if)
+    # Memberships first (they refer to the interface); a lost race rolls them back with the rest.
     _set_memberships(conn, interface_id, [])
-    conn.execute(delete(network_interfaces).where(network_interfaces.c.id == interface_id))
+    query = delete(network_interfaces).where(network_interfaces.c.id == interface_id)
+    if only_if is not None:
+        query = query.where(network_interfaces.c.status == only_if)
+    if conn.execute(query).rowcount != 1:
+        raise _status_error(current, (only_if or current.status,))
+    _release(conn, interface_id)
+
+
+def _release(conn: Connection, interface_id: str) -> None:
+    """Free a deleted interface's addresses, prefixes and tags."""
+    ipam.release_owner(conn, OWNER, interface_id)
+    ipam.release_owner(conn, PREFIX_OWNER, interface_id)
+    tags.remove_tags(conn, interface_id)
+
+
+def assign_prefixes(
+    conn: Connection,
+    scope: Scope,
+    interface_id: str,
+    *,
+    blocks: Sequence[str] = (),
+    count: int = 0,
+) -> list[str]:
+    """Claim more IPv4 prefixes (``/PREFIX_LEN`` blocks of the subnet); returns the new ones."""
+    current = get_interface(conn, scope, interface_id, for_update=True)
+    subnet = network.get_subnet(conn, scope, current.subnet_id)
+    return _claim_prefixes(conn, subnet, interface_id, blocks, count)
+
+
+def unassign_prefixes(
+    conn: Connection, scope: Scope, interface_id: str, blocks: Sequence[str]
+) -> None:
+    """Release prefixes the interface holds."""
+    current = get_interface(conn, scope, interface_id, for_update=True)
+    for block in blocks:
+        if block not in current.ipv4_prefixes:
+            raise NotFound(
+                "interface.prefix_not_found",
+                f"{block} is not assigned to {interface_id}.",
+                prefix=block,
+            )
+        ipam.release_block(conn, current.subnet_id, block, PREFIX_OWNER)
+
+
+# -- attaching and detaching: compare-and-swap on the status, the end is a timed step
+
+
+def _status_error(current: Interface, allowed: Sequence[str]) -> Conflict:
+    return Conflict(
+        "interface.incorrect_status",
+        f"The network interface {current.id} is {current.status}; "
+        f"this needs {' or '.join(allowed)}.",
+        id=current.id,
+        status=current.status,
+    )
+
+
+def _require_status(current: Interface, *allowed: str) -> None:
+    if current.status not in allowed:
+        raise _status_error(current, allowed)
+
+
+def _swap(conn: Connection, current: Interface, to: str, **values: Any) -> None:
+    """Move the interface from the status it was read in to ``to``, or refuse (a race lost)."""
+    done = conn.execute(
+        update(network_interfaces)
+        .where(network_interfaces.c.id == current.id)
+        .where(network_interfaces.c.status == current.status)
+        .values(status=to, **values)
+    ).rowcount
+    if done != 1:
+        raise _status_error(current, (current.status,))
+
+
+def _claim_instance(conn: Connection, instance_id: str, version: int) -> None:
+    """Bump the instance's version as it was read: two attaches to one instance serialise here,
+    so neither can pass the interface count the other is about to change."""
+    done = conn.execute(
+        update(instances)
+        .where(instances.c.id == instance_id)
+        .where(instances.c.version == version)
+        .values(version=version + 1)
+    ).rowcount
+    if done != 1:
+        raise Conflict(
+            "instance.incorrect_status",
+            f"The instance {instance_id} changed while the request ran.",
+            id=instance_id,
+        )
+
+
+def attach(
+    conn: Connection,
+    scope: Scope,
+    interface_id: str,
+    *,
+    instance_id: str,
+    instance_version: int,
+    zone_id: str,
+    vpc_id: str,
+    limit: int,
+    now: float,
+) -> Interface:
+    """Begin attaching an available interface to an instance (``attaching``, then ``in_use``).
+
+    The interface must be in the instance's zone and VPC, and the instance
+    may hold at most ``limit`` interfaces (its primary one included).
+    """
+    current = get_interface(conn, scope, interface_id, for_update=True)
+    _require_status(current, AVAILABLE)
+    if current.zone_id != zone_id:
+        raise Conflict(
+            "interface.zone_mismatch",
+            f"The network interface is in {current.zone_id}, the instance in {zone_id}.",
+            id=interface_id,
+        )
+    if current.vpc_id != vpc_id:
+        raise Conflict(
+            "interface.vpc_mismatch",
+            f"The network interface is in {current.vpc_id}, the instance in {vpc_id}.",
+            id=interface_id,
+        )
+    _claim_instance(conn, instance_id, instance_version)
+    held = len(list_interfaces(conn, scope, device_id=instance_id))
+    if held >= limit:
+        raise QuotaExceeded(
+            "interface.per_instance_exceeded",
+            f"The instance {instance_id} already holds {held} network interfaces (at most {limit}).",
+            limit=limit,
+        )
+    _swap(conn, current, ATTACHING, device_id=instance_id)
+    schedule(
+        conn,
+        SETTLE_TASK,
+        {"id": interface_id, "expect": ATTACHING, "to": IN_USE},
+        now + ATTACH_SECONDS,
+    )
+    return get_interface(conn, scope, interface_id)
+
+
+def detach(
+    conn: Connection,
+    scope: Scope,
+    interface_id: str,
+    *,
+    instance_id: str,
+    now: float,
+    delete_after: bool = False,
+) -> Interface:
+    """Begin detaching a secondary interface from its instance (``detaching``, then
+    ``available``; with ``delete_after`` the interface is deleted once detached)."""
+    current = get_interface(conn, scope, interface_id, for_update=True)
+    if current.type == "primary":
+        raise Conflict(
+            "interface.primary_detach",
+            f"The primary network interface {interface_id} cannot be detached.",
+            id=interface_id,
+        )
+    if current.device_id != instance_id:
+        raise NotFound(
+            "interface.not_attached",
+            f"The network interface {interface_id} is not attached to {instance_id}.",
+            id=interface_id,
+            instance_id=instance_id,
+        )
+    _require_status(current, IN_USE)
+    _swap(conn, current, DETACHING)
+    payload = {"id": interface_id, "expect": DETACHING, "to": AVAILABLE}
+    if delete_after:
+        payload["delete"] = True
+    schedule(conn, SETTLE_TASK, payload, now + ATTACH_SECONDS)
+    return get_interface(conn, scope, interface_id)
+
+
+@handler(SETTLE_TASK)
+def _settle(ctx: TaskContext, payload: dict[str, Any]) -> None:
+    """The end of an attach or a detach, if the interface is still where the step expects it."""
+    values: dict[str, Any] = {"status": payload["to"]}
+    if payload["to"] == AVAILABLE:
+        values["device_id"] = None
+    done = ctx.conn.execute(
+        update(network_interfaces)
+        .where(network_interfaces.c.id == payload["id"])
+        .where(network_interfaces.c.status == payload["expect"])
+        .values(**values)
+    ).rowcount
+    if done and payload.get("delete"):
+        _set_memberships(ctx.conn, payload["id"], [])
+        ctx.conn.execute(delete(network_interfaces).where(network_interfaces.c.id == payload["id"]))
+        _release(ctx.conn, payload["id"])

@@ -26,6 +26,7 @@ from openecs.core.errors import NotFound
 from openecs.core.ids import huawei_id
 from openecs.engine.tasks import TaskContext, handler, schedule
 from openecs.store.tables import instances, jobs
+from openecs.store.tables import network_interfaces as nic_rows
 
 INIT = "INIT"
 RUNNING = "RUNNING"
@@ -194,6 +195,99 @@ def _settle(ctx: TaskContext, payload: dict[str, Any]) -> None:
         if not ok:
             values["error_code"] = SUB_FAIL_CODE
             values["fail_reason"] = f"The server {server_id} is {status}, not {wanted}."
+            failed.append(values["fail_reason"])
+        conn.execute(update(jobs).where(jobs.c.id == sub.id).values(**values))
+    parent: dict[str, Any] = {"status": FAIL if failed else SUCCESS, "end_time": ctx.now}
+    if failed:
+        parent["error_code"] = SUB_FAIL_CODE
+        parent["fail_reason"] = " ".join(failed)
+    conn.execute(update(jobs).where(jobs.c.id == payload["id"]).values(**parent))
+
+
+# -- NIC jobs (BatchAddServerNics, BatchDeleteServerNics): a sub-job per NIC of one server
+
+NIC_SETTLE_TASK = "job.settle_nics"
+ADD_NICS = "addNics"
+DELETE_NICS = "deleteNics"
+_NIC_SUB_TYPES = {ADD_NICS: "attachSingleNic", DELETE_NICS: "detachSingleNic"}
+_NIC_ON_THE_WAY = ("attaching", "detaching")
+
+
+def create_nic_job(
+    conn: Connection,
+    account_id: int,
+    region: str,
+    job_type: str,
+    server_id: str,
+    nic_ids: Sequence[str],
+    *,
+    now: float,
+    settle_at: float,
+) -> Job:
+    """A job watching the NICs of one server; it settles at ``settle_at`` (after their steps)."""
+    job_id = huawei_id().replace("-", "")
+    rows = [
+        dict(
+            id=job_id,
+            account_id=account_id,
+            region=region,
+            parent_id=None,
+            job_type=job_type,
+            status=INIT,
+            entities=json.dumps({"server_id": server_id, "nic_ids": list(nic_ids)}),
+            begin_time=now,
+        )
+    ]
+    for nic_id in nic_ids:
+        rows.append(
+            dict(
+                id=huawei_id().replace("-", ""),
+                account_id=account_id,
+                region=region,
+                parent_id=job_id,
+                job_type=_NIC_SUB_TYPES[job_type],
+                status=INIT,
+                entities=json.dumps({"server_id": server_id, "nic_id": nic_id}),
+                begin_time=now,
+            )
+        )
+    for row in rows:
+        conn.execute(insert(jobs).values(**row))
+    schedule(conn, START_TASK, {"id": job_id}, now)
+    schedule(conn, NIC_SETTLE_TASK, {"id": job_id}, settle_at)
+    return get_job(conn, account_id, region, job_id)
+
+
+@handler(NIC_SETTLE_TASK)
+def _settle_nics(ctx: TaskContext, payload: dict[str, Any]) -> None:
+    """Each sub-job succeeds when its NIC is in use by the server (an addition) or is no longer
+    on it (a deletion); the job when all did. A NIC still moving is looked at again."""
+    conn = ctx.conn
+    subs = conn.execute(select(jobs).where(jobs.c.parent_id == payload["id"])).all()
+    states = {}
+    for sub in subs:
+        nic_id = json.loads(sub.entities)["nic_id"]
+        row = conn.execute(
+            select(nic_rows.c.status, nic_rows.c.device_id).where(nic_rows.c.id == nic_id)
+        ).first()
+        states[sub.id] = row
+    moving = any(r is not None and r.status in _NIC_ON_THE_WAY for r in states.values())
+    if moving and payload.get("retries", 0) < MAX_SETTLE_RETRIES:
+        ctx.schedule(NIC_SETTLE_TASK, {**payload, "retries": payload.get("retries", 0) + 1})
+        return
+    failed: list[str] = []
+    for sub in subs:
+        entities = json.loads(sub.entities)
+        row = states[sub.id]
+        if sub.job_type == _NIC_SUB_TYPES[ADD_NICS]:
+            ok = row is not None and row.status == "in_use"
+            ok = ok and row.device_id == entities["server_id"]
+        else:
+            ok = row is None or row.device_id != entities["server_id"]
+        values: dict[str, Any] = {"status": SUCCESS if ok else FAIL, "end_time": ctx.now}
+        if not ok:
+            values["error_code"] = SUB_FAIL_CODE
+            values["fail_reason"] = f"The NIC {entities['nic_id']} did not settle."
             failed.append(values["fail_reason"])
         conn.execute(update(jobs).where(jobs.c.id == sub.id).values(**values))
     parent: dict[str, Any] = {"status": FAIL if failed else SUCCESS, "end_time": ctx.now}

@@ -36,11 +36,16 @@ def _common(job: jobs.Job) -> dict[str, Any]:
     }
 
 
+def _sub_entities(entities: dict[str, Any]) -> dict[str, Any]:
+    """A sub-job's entities: its server, and its NIC for a NIC job."""
+    out = {"server_id": entities.get("server_id", "")}
+    if "nic_id" in entities:
+        out["nic_id"] = entities["nic_id"]
+    return out
+
+
 def render(job: jobs.Job) -> dict[str, Any]:
-    subs = [
-        {**_common(s), "entities": {"server_id": s.entities.get("server_id", "")}}
-        for s in job.sub_jobs
-    ]
+    subs = [{**_common(s), "entities": _sub_entities(s.entities)} for s in job.sub_jobs]
     return {**_common(job), "entities": {"sub_jobs_total": len(subs), "sub_jobs": subs}}
 
 
