@@ -300,6 +300,9 @@ class OpenEcs(Cloud):
         pages = [self.describe_page(k + 1) for k in range(-(-len(self.fleet.instances) // PAGE))]
         return _sweep(pages, self.fleet)
 
+    def first_page(self) -> Step:
+        return self.describe_page(1)
+
     def describe_one(self, iid: str) -> Step:
         def one(body: dict[str, Any]) -> str:
             found = body["Instances"]["Instance"]
@@ -516,6 +519,19 @@ class Moto(Cloud):
         if token:
             params["NextToken"] = token
         return self.query("DescribeInstances", params, page)
+
+    def first_page(self) -> Step:
+        """MaxResults=100 without a NextToken: the first 100 reservations."""
+        req, check = self.describe_page(None)
+        want = min(len(self.fleet.instances), PAGE * BATCH)
+
+        def first(status: int, body: bytes) -> Any:
+            ids, token = check(status, body)
+            if len(set(ids)) != want:
+                raise WrongAnswer(f"a first page of {len(set(ids))} instances, not {want}")
+            return ids, token
+
+        return req, first
 
     def sweep(self) -> Job:
         return self._sweep()

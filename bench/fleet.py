@@ -450,7 +450,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"  {phase.key:<6} {phase.title:<48} OpenECS/moto items/s: {text}")
                 ratios[phase.key] = {"ratio": value and round(value, 2), "text": text}
         print()
-        failed |= any(r.status == FAILED for r in results)
+        # moto's own failures are reported; only OpenECS's fail the run
+        failed |= any(r.status == FAILED and r.server == "OpenECS" for r in results)
         runs.append(
             {"clients": clients, "phases": [r.as_json() for r in results], "ratios": ratios}
         )
