@@ -136,9 +136,12 @@ class OpenEcs(Cloud):
     image = "aliyun_3_x64_20G_alibase_20240528.vhd"
     instance_type = "ecs.g7.large"
 
-    def __init__(self, server: Server, ak: str, sk: str, boot_seconds: float) -> None:
+    def __init__(
+        self, server: Server, ak: str, sk: str, boot_seconds: float, stop_seconds: float
+    ) -> None:
         super().__init__()
-        self.server, self.ak, self.sk, self.boot_seconds = server, ak, sk, boot_seconds
+        self.server, self.ak, self.sk = server, ak, sk
+        self.boot_seconds, self.stop_seconds = boot_seconds, stop_seconds
 
     def rpc(
         self,
@@ -274,15 +277,21 @@ class OpenEcs(Cloud):
         }
         return self.rpc("RunInstances", params, keep)
 
-    def running(self) -> int:
-        params = {"Status": "Running", "PageSize": 1}
+    def total(self, **filters: str) -> int:
+        """How many instances DescribeInstances counts (one untimed call, signed afresh)."""
+        params = {**filters, "PageSize": 1}
         return self.control(self.rpc("DescribeInstances", params, lambda b: int(b["TotalCount"])))
 
     def settle_instances(self) -> None:
         """Let the fleet boot: step the clock past boot_seconds, wait for every one Running."""
         self.advance(self.boot_seconds + 1)
         n = len(self.fleet.instances)
-        poll("the fleet booting", lambda: self.running() >= n, 120 + n / 100)
+        poll("the fleet booting", lambda: self.total(Status="Running") >= n, 120 + n / 100)
+
+    def settle_deleted(self) -> None:
+        """Step the clock past stop_seconds and see the fleet gone (the next run may share a store)."""
+        self.advance(self.stop_seconds + 1)
+        poll("the fleet being released", lambda: self.total() == 0, 120)
 
     # C: describe
     def describe_page(self, number: int, size: int = PAGE) -> Step:
@@ -506,6 +515,9 @@ class Moto(Cloud):
 
     def settle_instances(self) -> None:
         """moto's instances answer as running at once."""
+
+    def settle_deleted(self) -> None:
+        """moto's terminated instances stay listed as terminated; nothing to wait for."""
 
     # C: moto pages by reservation (MaxResults counts reservations, NextToken is one)
     def describe_page(self, token: str | None) -> Step:

@@ -41,15 +41,15 @@ from clouds import (
     moto_version,
     steps,
 )
-from drivers import bootstrap_keys, openecs_server, parse_clients, percentile_ms
+from drivers import openecs_server, parse_clients, percentile_ms
 from fleet import (
-    BOOT_SECONDS,
     NOT_IMPLEMENTED,
     OK,
     SKIPPED,
     TIME_LIMIT,
     Timed,
     machine,
+    openecs_cloud,
     run_jobs,
     run_stages,
 )
@@ -136,7 +136,7 @@ def probe(
             break
         try:
             cloud.settle_instances()
-        except WrongAnswer as exc:
+        except (WrongAnswer, OSError) as exc:
             points += [Point(cloud.name, m, SKIPPED, str(exc)) for m in sizes[k:]]
             break
         point = Point(cloud.name, n, grow_seconds=time.monotonic() - t0, medians={}, p90s={})
@@ -304,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             server = openecs_server(data_dir, args.database_url).start()
             stack.callback(server.stop)
-            cloud: Cloud = OpenEcs(server, *bootstrap_keys(), boot_seconds=BOOT_SECONDS)
+            cloud: Cloud = openecs_cloud(server)
             cloud.warm_up()
             points += probe(cloud, sizes, args, args.openecs_budget)
     if args.only in (None, "moto"):
