@@ -35,33 +35,22 @@ from pathlib import Path
 
 from drivers import (
     CLIENTS,
-    HOST,
-    REPO,
     Request,
     Server,
     acs3_request,
+    bare_server,
     create_account,
-    free_port,
     openecs_server,
     parse_clients,
+    plain_get,
 )
 
 TARGET_RATIO = 3.0
 
 
-def bare_server() -> Server:
-    port = free_port()
-    args = [sys.executable, str(REPO / "bench" / "hello_asgi.py"), "--port", str(port)]
-    return Server("bare ASGI", args, port)
-
-
 def signed_describe_regions(ak: str, sk: str, port: int) -> Request:
     """One DescribeRegions as the Tea SDK sends it (POST /, ACS3-HMAC-SHA256, empty body)."""
     return acs3_request(ak, sk, port, "DescribeRegions", [("RegionId", "cn-hangzhou")])
-
-
-def plain_get(port: int) -> Request:
-    return "GET", "/", {"host": f"{HOST}:{port}", "accept": "application/json"}, b""
 
 
 # -- one timed run

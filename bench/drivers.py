@@ -123,6 +123,18 @@ def openecs_server(data_dir: Path, database_url: str | None, *extra: str) -> Ser
     return Server("OpenECS", args, port)
 
 
+def bare_server() -> Server:
+    """bench/hello_asgi.py: the baseline, under the same uvicorn settings as OpenECS."""
+    port = free_port()
+    args = [sys.executable, str(REPO / "bench" / "hello_asgi.py"), "--port", str(port)]
+    return Server("bare ASGI", args, port)
+
+
+def plain_get(port: int) -> Request:
+    """What the bare server gets: a plain GET /."""
+    return "GET", "/", {"host": f"{HOST}:{port}", "accept": "application/json"}, b""
+
+
 def create_account(data_dir: Path, database_url: str | None) -> tuple[str, str]:
     """A fresh account on the server's store, through the CLI; returns (key id, secret)."""
     args = [

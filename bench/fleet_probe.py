@@ -5,10 +5,12 @@ with RunInstances batches of 100 (untimed; the fleet then boots), and the
 probe times, one call at a time on one keep-alive connection, the median
 (and p90) of ``--samples`` calls each of: DescribeInstances of one instance
 by id, the first page of 100 instances, and one ModifyInstanceAttribute on a
-random instance; and reads the server's RSS. The calls and their checks are
-fleet.py's (bench/clouds.py). OpenECS runs first, then moto, never both at
-once. moto gets ``--moto-budget`` seconds in all: a size it cannot reach in
-what is left is skipped, with the sizes after it.
+random instance; and reads the server's RSS. A bare ASGI hello-world
+(bench/hello_asgi.py) gets as many plain GETs: the baseline of the modify
+target. The calls and their checks are fleet.py's (bench/clouds.py).
+OpenECS runs first, then moto, never both at once. moto gets
+``--moto-budget`` seconds in all: a size it cannot reach in what is left is
+skipped, with the sizes after it.
 
 moto pages DescribeInstances by reservation: its first page (MaxResults=100)
 is the first 100 RunInstances batches, up to 10 000 instances, where
@@ -41,7 +43,7 @@ from clouds import (
     moto_version,
     steps,
 )
-from drivers import openecs_server, parse_clients, percentile_ms
+from drivers import RawClient, bare_server, openecs_server, parse_clients, percentile_ms, plain_get
 from fleet import (
     NOT_IMPLEMENTED,
     OK,
@@ -63,6 +65,7 @@ LABELS = {
 }
 SCALE_TARGET = 1.5  # at the largest N, within this factor of the same call at the smallest
 MEMORY_TARGET_MB = 300.0
+MODIFY_TARGET = 3.0  # one modify against one bare hello-world request
 
 
 @dataclass
@@ -169,6 +172,27 @@ def probe(
     return points
 
 
+def bare_median_ms(samples: int) -> float:
+    """The median of ``samples`` GETs to the bare ASGI hello-world (after as many untimed ones)."""
+    with ExitStack() as stack:
+        bare = bare_server().start()
+        stack.callback(bare.stop)
+        req = RawClient.prepare(plain_get(bare.port))
+
+        def ok(status: int, body: bytes) -> bytes:
+            if status != 200:
+                raise WrongAnswer(f"hello-world: {status} {body[:200]!r}")
+            return body
+
+        for _ in range(2):  # the first round warms up
+            timed = Timed()
+            jobs = [steps([(req, ok)]) for _ in range(samples)]
+            run_jobs(bare.port, jobs, 1, time.monotonic() + 60, timed)
+        if timed.status != OK:
+            raise WrongAnswer(f"hello-world: {timed.detail}")
+        return percentile_ms(sorted(timed.latencies_ns), 0.5)
+
+
 # -- report
 def cell(value: float | None) -> str:
     return f"{value:>19.3f}" if value is not None else f"{'-':>19}"
@@ -187,13 +211,22 @@ def line(p: Point) -> str:
     return f"{p.server:<8} {p.n:>7}{cells} {p.rss_mb:>8.1f} {p.grow_seconds:>8.1f}  {note}"
 
 
-def verdicts(points: list[Point]) -> list[str]:
-    """The issue's scaling and memory targets, for the OpenECS sizes measured."""
+def verdicts(points: list[Point], bare_ms: float | None) -> list[str]:
+    """The issue's scaling, modify and memory targets, for the OpenECS sizes measured."""
     mine = [p for p in points if p.server == "OpenECS" and p.status == OK and p.medians]
-    if len(mine) < 2:
+    if not mine:
         return []
     low, high = mine[0], mine[-1]
     out = []
+    modify = high.medians.get("modify")  # type: ignore[union-attr]
+    if bare_ms and modify:
+        verdict = "met" if modify <= MODIFY_TARGET * bare_ms else "NOT met"
+        out.append(
+            f"one modify at {high.n} / a bare ASGI hello-world ({bare_ms:.3f} ms):"
+            f" {modify / bare_ms:.2f}x; target <= {MODIFY_TARGET:g}x: {verdict}"
+        )
+    if len(mine) < 2:
+        return out
     for m in ("describe_by_id", "first_page"):
         a, b = low.medians.get(m), high.medians.get(m)  # type: ignore[union-attr]
         if a and b:
@@ -296,6 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(header())
     points: list[Point] = []
+    bare_ms: float | None = None
     failed = False
     if args.only in (None, "openecs"):
         with ExitStack() as stack:
@@ -307,6 +341,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             cloud: Cloud = openecs_cloud(server)
             cloud.warm_up()
             points += probe(cloud, sizes, args, args.openecs_budget)
+        bare_ms = bare_median_ms(args.samples)
+        print(f"bare ASGI hello-world: median {bare_ms:.3f} ms")
     if args.only in (None, "moto"):
         with ExitStack() as stack:
             server = moto_server().start()
@@ -319,7 +355,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(line(p))
         failed |= p.status not in (OK, SKIPPED)
     print()
-    for text in verdicts(points):
+    for text in verdicts(points, bare_ms):
         print(text)
     if args.plot:
         print(plot(points, args.plot))
@@ -328,6 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "machine": info,
             "sizes": sizes,
             "samples": args.samples,
+            "bare_hello_world_median_ms": bare_ms and round(bare_ms, 3),
             "points": [p.as_json() for p in points],
         }
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
