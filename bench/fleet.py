@@ -47,18 +47,16 @@ from clouds import (
     BATCH,
     Cloud,
     Job,
-    Moto,
     NotImplementedAction,
-    OpenEcs,
     WrongAnswer,
     batches,
     chunks,
-    moto_server,
-    moto_version,
     steps,
     subnets_for,
 )
 from drivers import RawClient, Server, bootstrap_keys, openecs_server, parse_clients, percentile_ms
+from ecs_cloud import OpenEcs
+from moto_cloud import Moto, moto_server, moto_version
 
 TARGET_RATIO = 3.0
 SWEEPS = 5
@@ -85,8 +83,14 @@ class Stage:
     settle: Callable[[], None] | None = None
 
 
+class PhaseTimeLimit(Exception):
+    """The phase ran past its time limit (not a socket timeout, which is a failure)."""
+
+
 @dataclass
 class Timed:
+    """What a phase's calls added up to: calls, time on the clock, sorted latencies, status."""
+
     calls: int = 0
     seconds: float = 0.0
     settle_seconds: float = 0.0
@@ -119,7 +123,7 @@ def run_jobs(port: int, jobs: list[Job], clients: int, deadline: float, into: Ti
                     continue
                 while not stop.is_set():
                     if time.monotonic() > deadline:
-                        raise TimeoutError("the phase's time limit")
+                        raise PhaseTimeLimit()
                     client.ready()
                     t0 = clock()
                     status, body = client.call(step[0])
@@ -150,7 +154,7 @@ def run_jobs(port: int, jobs: list[Job], clients: int, deadline: float, into: Ti
         first = next((e for e in errors if isinstance(e, NotImplementedAction)), errors[0])
         if isinstance(first, NotImplementedAction):
             into.status, into.detail = NOT_IMPLEMENTED, str(first)
-        elif isinstance(first, TimeoutError):
+        elif isinstance(first, PhaseTimeLimit):
             into.status, into.detail = TIME_LIMIT, f"stopped after {into.calls} calls"
         elif isinstance(first, WrongAnswer):
             into.status, into.detail = FAILED, str(first)

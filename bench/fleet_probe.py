@@ -34,16 +34,13 @@ from pathlib import Path
 from clouds import (
     BATCH,
     Cloud,
-    Moto,
-    OpenEcs,
     Step,
     WrongAnswer,
     batches,
-    moto_server,
-    moto_version,
     steps,
 )
 from drivers import RawClient, bare_server, openecs_server, parse_clients, percentile_ms, plain_get
+from ecs_cloud import OpenEcs
 from fleet import (
     NOT_IMPLEMENTED,
     OK,
@@ -56,6 +53,7 @@ from fleet import (
     run_stages,
 )
 from fleet import PHASES as FLEET_PHASES
+from moto_cloud import Moto, moto_server, moto_version
 
 MEASURES = ("describe_by_id", "first_page", "modify")
 LABELS = {
