@@ -31,7 +31,7 @@ from openecs.runtime import Runtime  # noqa: E402
 def scopes(ak: str, sk: str, n: int) -> list[dict]:
     out = []
     for _ in range(n):
-        _, path, headers = signed_describe_regions(ak, sk, 8080)
+        _, path, headers, _ = signed_describe_regions(ak, sk, 8080)
         out.append(
             {
                 "type": "http",
