@@ -73,15 +73,21 @@ class Disk:
     created_at: float
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def bootable(self) -> bool:
+        return self.type == SYSTEM
 
-def _disk(row: Any) -> Disk:
+
+def from_row(row: Any) -> Disk:
+    """A disk from its ``disks`` row (also read by :mod:`openecs.core.volumes`)."""
     values = dict(row._mapping)
     values["delete_with_instance"] = bool(values["delete_with_instance"])
     values["extra"] = json.loads(values["extra"])
     return Disk(**values)
 
 
-def _scoped(scope: Scope) -> Any:
+def scoped(scope: Scope) -> Any:
+    """The ``disks`` rows of one cloud, account and region."""
     return (
         select(disks)
         .where(disks.c.cloud == scope.cloud)
@@ -98,11 +104,11 @@ def _locked(conn: Connection, query: Any) -> Any:
 
 
 def get_disk(conn: Connection, scope: Scope, disk_id: str, *, for_update: bool = False) -> Disk:
-    query = _scoped(scope).where(disks.c.id == disk_id)
+    query = scoped(scope).where(disks.c.id == disk_id)
     row = conn.execute(_locked(conn, query) if for_update else query).first()
     if row is None:
         raise NotFound("disk.not_found", f"The disk {disk_id} does not exist.", id=disk_id)
-    return _disk(row)
+    return from_row(row)
 
 
 def list_disks(
@@ -113,13 +119,13 @@ def list_disks(
     instance_id: str | None = None,
 ) -> list[Disk]:
     """The scope's disks, oldest first; an instance's own disks system disk first, by device."""
-    query = _scoped(scope)
+    query = scoped(scope)
     if ids is not None:
         query = query.where(disks.c.id.in_(list(ids)))
     if instance_id is not None:
         query = query.where(disks.c.instance_id == instance_id)
     query = query.order_by(disks.c.created_at, disks.c.id)
-    return sorted((_disk(r) for r in conn.execute(query)), key=sort_key)
+    return sorted((from_row(r) for r in conn.execute(query)), key=sort_key)
 
 
 def sort_key(disk: Disk) -> str:

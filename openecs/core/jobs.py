@@ -94,38 +94,58 @@ def create_job(
     settle_at: float,
 ) -> Job:
     """A job watching ``server_ids``; it settles at ``settle_at`` (schedule it after their steps)."""
-    job_id = huawei_id().replace("-", "")
-    rows = [
-        dict(
-            id=job_id,
-            account_id=account_id,
-            region=region,
-            parent_id=None,
-            job_type=job_type,
-            status=INIT,
-            entities=json.dumps({"server_ids": list(server_ids)}),
-            begin_time=now,
-        )
-    ]
     sub_type = _SUB_TYPES.get(job_type, job_type)
-    for server_id in server_ids:
+    return _write_job(
+        conn,
+        account_id,
+        region,
+        job_type,
+        {"server_ids": list(server_ids)},
+        [(sub_type, {"server_id": server_id}) for server_id in server_ids],
+        now=now,
+        settle_task=SETTLE_TASK,
+        settle_at=settle_at,
+    )
+
+
+def _write_job(
+    conn: Connection,
+    account_id: int,
+    region: str,
+    job_type: str,
+    entities: dict[str, Any],
+    subs: Sequence[tuple[str, dict[str, Any]]],
+    *,
+    now: float,
+    settle_task: str,
+    settle_at: float,
+) -> Job:
+    """A job and its sub-jobs, written INIT, with the tasks that start it now and settle it later."""
+    job_id = huawei_id().replace("-", "")
+    common = dict(account_id=account_id, region=region, status=INIT, begin_time=now)
+    rows = [dict(id=job_id, parent_id=None, job_type=job_type, entities=json.dumps(entities))]
+    for sub_type, sub_entities in subs:
         rows.append(
             dict(
                 id=huawei_id().replace("-", ""),
-                account_id=account_id,
-                region=region,
                 parent_id=job_id,
                 job_type=sub_type,
-                status=INIT,
-                entities=json.dumps({"server_id": server_id}),
-                begin_time=now,
+                entities=json.dumps(sub_entities),
             )
         )
-    for row in rows:
-        conn.execute(insert(jobs).values(**row))
+    conn.execute(insert(jobs), [{**common, **row} for row in rows])
     schedule(conn, START_TASK, {"id": job_id}, now)
-    schedule(conn, SETTLE_TASK, {"id": job_id}, settle_at)
+    schedule(conn, settle_task, {"id": job_id}, settle_at)
     return get_job(conn, account_id, region, job_id)
+
+
+def _close(conn: Connection, job_id: str, failed: Sequence[str], now: float) -> None:
+    """Settle the parent job: SUCCESS when no sub-job failed, else FAIL with their reasons."""
+    parent: dict[str, Any] = {"status": FAIL if failed else SUCCESS, "end_time": now}
+    if failed:
+        parent["error_code"] = SUB_FAIL_CODE
+        parent["fail_reason"] = " ".join(failed)
+    conn.execute(update(jobs).where(jobs.c.id == job_id).values(**parent))
 
 
 def get_job(conn: Connection, account_id: int, region: str, job_id: str) -> Job:
@@ -197,11 +217,7 @@ def _settle(ctx: TaskContext, payload: dict[str, Any]) -> None:
             values["fail_reason"] = f"The server {server_id} is {status}, not {wanted}."
             failed.append(values["fail_reason"])
         conn.execute(update(jobs).where(jobs.c.id == sub.id).values(**values))
-    parent: dict[str, Any] = {"status": FAIL if failed else SUCCESS, "end_time": ctx.now}
-    if failed:
-        parent["error_code"] = SUB_FAIL_CODE
-        parent["fail_reason"] = " ".join(failed)
-    conn.execute(update(jobs).where(jobs.c.id == payload["id"]).values(**parent))
+    _close(conn, payload["id"], failed, ctx.now)
 
 
 # -- NIC jobs (BatchAddServerNics, BatchDeleteServerNics): a sub-job per NIC of one server
@@ -225,37 +241,17 @@ def create_nic_job(
     settle_at: float,
 ) -> Job:
     """A job watching the NICs of one server; it settles at ``settle_at`` (after their steps)."""
-    job_id = huawei_id().replace("-", "")
-    rows = [
-        dict(
-            id=job_id,
-            account_id=account_id,
-            region=region,
-            parent_id=None,
-            job_type=job_type,
-            status=INIT,
-            entities=json.dumps({"server_id": server_id, "nic_ids": list(nic_ids)}),
-            begin_time=now,
-        )
-    ]
-    for nic_id in nic_ids:
-        rows.append(
-            dict(
-                id=huawei_id().replace("-", ""),
-                account_id=account_id,
-                region=region,
-                parent_id=job_id,
-                job_type=_NIC_SUB_TYPES[job_type],
-                status=INIT,
-                entities=json.dumps({"server_id": server_id, "nic_id": nic_id}),
-                begin_time=now,
-            )
-        )
-    for row in rows:
-        conn.execute(insert(jobs).values(**row))
-    schedule(conn, START_TASK, {"id": job_id}, now)
-    schedule(conn, NIC_SETTLE_TASK, {"id": job_id}, settle_at)
-    return get_job(conn, account_id, region, job_id)
+    return _write_job(
+        conn,
+        account_id,
+        region,
+        job_type,
+        {"server_id": server_id, "nic_ids": list(nic_ids)},
+        [(_NIC_SUB_TYPES[job_type], {"server_id": server_id, "nic_id": n}) for n in nic_ids],
+        now=now,
+        settle_task=NIC_SETTLE_TASK,
+        settle_at=settle_at,
+    )
 
 
 @handler(NIC_SETTLE_TASK)
@@ -290,8 +286,4 @@ def _settle_nics(ctx: TaskContext, payload: dict[str, Any]) -> None:
             values["fail_reason"] = f"The NIC {entities['nic_id']} did not settle."
             failed.append(values["fail_reason"])
         conn.execute(update(jobs).where(jobs.c.id == sub.id).values(**values))
-    parent: dict[str, Any] = {"status": FAIL if failed else SUCCESS, "end_time": ctx.now}
-    if failed:
-        parent["error_code"] = SUB_FAIL_CODE
-        parent["fail_reason"] = " ".join(failed)
-    conn.execute(update(jobs).where(jobs.c.id == payload["id"]).values(**parent))
+    _close(conn, payload["id"], failed, ctx.now)

@@ -9,51 +9,19 @@ server has attached. A disk whose instance was released without it stays
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
+from openecs.core import disks as disks_core
 from openecs.core.errors import NotFound
 from openecs.core.network import Scope
 from openecs.store.tables import disks
 
-IN_USE = "in_use"
-AVAILABLE = "available"
-SYSTEM = "system"
-
-
-@dataclass(frozen=True)
-class Volume:
-    id: str
-    cloud: str
-    account_id: int
-    region: str
-    zone_id: str
-    instance_id: str | None
-    type: str  # system | data
-    category: str
-    size: int
-    device: str | None
-    delete_with_instance: bool
-    status: str
-    name: str
-    description: str
-    created_at: float
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def bootable(self) -> bool:
-        return self.type == SYSTEM
-
-
-def _volume(row: Any) -> Volume:
-    values = dict(row._mapping)
-    values["delete_with_instance"] = bool(values["delete_with_instance"])
-    values["extra"] = json.loads(values["extra"])
-    return Volume(**values)
+IN_USE = disks_core.IN_USE
+AVAILABLE = disks_core.AVAILABLE
+SYSTEM = disks_core.SYSTEM
+Volume = disks_core.Disk  # a disk, read as a volume of its own
 
 
 def list_volumes(
@@ -67,18 +35,13 @@ def list_volumes(
 
     Ordered by creation, then id, so that every reader pages the same way.
     """
-    query = (
-        select(disks)
-        .where(disks.c.cloud == scope.cloud)
-        .where(disks.c.account_id == scope.account_id)
-        .where(disks.c.region == scope.region)
-    )
+    query = disks_core.scoped(scope)
     if ids is not None:
         query = query.where(disks.c.id.in_(list(ids)))
     if instance_ids is not None:
         query = query.where(disks.c.instance_id.in_(list(instance_ids)))
     query = query.order_by(disks.c.created_at, disks.c.id)
-    return [_volume(r) for r in conn.execute(query)]
+    return [disks_core.from_row(r) for r in conn.execute(query)]
 
 
 def get_volume(conn: Connection, scope: Scope, volume_id: str) -> Volume:
