@@ -257,6 +257,18 @@ def test_modify_vswitch_enables_ipv6_with_an_index_and_only_once(net, server):
     assert vsw_attr(net, vsw).ipv_6cidr_block == block
 
 
+def test_describe_vswitches_filters_on_enable_ipv6(net, server):
+    plain = new_vswitch(net, server, "10.0.2.0/24")
+
+    def ids(flag: bool) -> list[str]:
+        body = net["vpc"].describe_vswitches(
+            vm.DescribeVSwitchesRequest(region_id=REGION, vpc_id=net["vpc_id"], enable_ipv_6=flag)
+        )
+        return [s.v_switch_id for s in body.body.v_switches.v_switch]
+
+    assert (ids(True), ids(False)) == ([net["vsw"]], [plain])
+
+
 def test_ipv6_rows_leave_the_ipv4_free_count_exact(net):
     before = free(net)
     create(net, ipv_6address_count=5, ipv_6prefix_count=2)
@@ -427,3 +439,85 @@ def test_an_interface_with_more_ipv6_than_the_type_allows_cannot_attach(net, ser
     err = refused(lambda: attach(net, eni, iid))
     assert code(err) == ("InvalidOperation.MaxEniIpv6IpsCountExceeded", 404)
     assert eni_attr(net, eni).status == "Available"
+
+
+# --------------------------------------------------------------------------- RunInstances
+
+
+def _run(net, server, **kw) -> str:  # noqa: ANN001
+    from tests.test_aliyun_network_interface_lifecycle import IMAGE, TYPE
+
+    body = net["ecs"].run_instances(
+        m.RunInstancesRequest(
+            region_id=REGION,
+            image_id=IMAGE,
+            instance_type=kw.pop("instance_type", TYPE),
+            v_switch_id=kw.pop("v_switch_id", net["vsw"]),
+            security_group_id=net["sg"],
+            **kw,
+        )
+    )
+    server.advance(4)
+    return body.body.instance_id_sets.instance_id_set[0]
+
+
+def _instances(net, **kw) -> list:  # noqa: ANN001
+    body = net["ecs"].describe_instances(m.DescribeInstancesRequest(region_id=REGION, **kw))
+    return body.body.instances.instance
+
+
+def test_run_instances_gives_the_primary_interface_ipv6_addresses(net, server):
+    block = ipaddress.ip_network(vsw_attr(net, net["vsw"]).ipv_6cidr_block)
+    iid = _run(net, server, ipv_6address_count=2)
+    nic = _instances(net, instance_ids=f'["{iid}"]')[0].network_interfaces.network_interface[0]
+    addresses = [s.ipv_6address for s in nic.ipv_6sets.ipv_6set]
+    assert len(set(addresses)) == 2 and all(ipaddress.ip_address(a) in block for a in addresses)
+    assert [vm.instance_id for vm in _instances(net, ipv_6address=[addresses[0]])] == [iid]
+    assert v6(eni_attr(net, nic.network_interface_id)) == sorted(
+        addresses, key=lambda a: int(ipaddress.ip_address(a))
+    )
+
+
+def test_run_instances_with_a_listed_ipv6_address_gets_it(net, server):
+    block = ipaddress.ip_network(vsw_attr(net, net["vsw"]).ipv_6cidr_block)
+    wanted = str(block.network_address + 0x42)
+    iid = _run(net, server, ipv_6address=[wanted])
+    nic = _instances(net, instance_ids=f'["{iid}"]')[0].network_interfaces.network_interface[0]
+    assert [s.ipv_6address for s in nic.ipv_6sets.ipv_6set] == [wanted]
+
+
+@pytest.mark.parametrize(
+    ("kw", "expected"),
+    [
+        ({"ipv_6address": ["2001:db8::1"], "amount": 2}, ("InvalidParameter.Conflict", 400)),
+        (
+            {"ipv_6address": ["2001:db8::1"], "ipv_6address_count": 1},
+            ("InvalidParameter.Conflict", 400),
+        ),
+        (
+            {"ipv_6address_count": 2, "instance_type": "ecs.g6.large"},
+            ("InvalidOperation.MaxEniIpv6IpsCountExceeded", 404),
+        ),
+        ({"ipv_6address": ["2001:db8::1"]}, ("InvalidOperation.AddressNotInVSwitchCidr", 404)),
+    ],
+)
+def test_bad_run_instances_ipv6_requests_are_refused_and_run_nothing(net, server, kw, expected):
+    err = refused(lambda: _run(net, server, **kw))
+    assert code(err) == expected
+    assert _instances(net) == []
+
+
+def test_run_instances_ipv6_on_a_vswitch_without_ipv6_is_refused(net, server):
+    plain = new_vswitch(net, server, "10.0.2.0/24")
+    err = refused(lambda: _run(net, server, v_switch_id=plain, ipv_6address_count=1))
+    assert code(err) == ("InvalidOperation.VSwitchIpv6Disabled", 404)
+    assert _instances(net) == []
+
+
+def test_releasing_an_instance_frees_its_ipv6_addresses(net, server):
+    iid = _run(net, server, ipv_6address_count=1)
+    nic = _instances(net, instance_ids=f'["{iid}"]')[0].network_interfaces.network_interface[0]
+    address = nic.ipv_6sets.ipv_6set[0].ipv_6address
+    net["ecs"].delete_instance(m.DeleteInstanceRequest(instance_id=iid, force=True))
+    server.advance(5)
+    assert v6(create(net, ipv_6address=[address])) == [address]
