@@ -269,6 +269,14 @@ def test_describe_vswitches_filters_on_enable_ipv6(net, server):
     assert (ids(True), ids(False)) == ([net["vsw"]], [plain])
 
 
+def test_modify_vswitch_with_an_index_alone_enables_ipv6(net, server):
+    vsw = new_vswitch(net, server, "10.0.2.0/24")
+    net["vpc"].modify_vswitch_attribute(
+        vm.ModifyVSwitchAttributeRequest(region_id=REGION, v_switch_id=vsw, ipv_6cidr_block=0)
+    )
+    assert vsw_attr(net, vsw).enabled_ipv_6 is True
+
+
 def test_ipv6_rows_leave_the_ipv4_free_count_exact(net):
     before = free(net)
     create(net, ipv_6address_count=5, ipv_6prefix_count=2)

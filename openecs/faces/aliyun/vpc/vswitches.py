@@ -304,7 +304,9 @@ def modify_vswitch_attribute(call: Call, p: dict[str, Any]) -> dict[str, Any]:
         changes["description"] = p["Description"]
     with call.db.write() as conn:
         where, subnet = locate(conn, call, p.get("RegionId"), network.get_subnet, p["VSwitchId"])
-        if p.get("EnableIPv6"):
+        # As on the vendor's API, an Ipv6CidrBlock alone enables IPv6 too (unless
+        # EnableIPv6=false); EnableIPv6=true needs one.
+        if p.get("EnableIPv6", "Ipv6CidrBlock" in p):
             if "Ipv6CidrBlock" not in p:
                 raise E.vendor(IPV6_INDEX_MISSING)
             _check_vpc_block(network.get_vpc(conn, where, subnet.vpc_id), p)
