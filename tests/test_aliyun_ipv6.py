@@ -529,3 +529,20 @@ def test_releasing_an_instance_frees_its_ipv6_addresses(net, server):
     net["ecs"].delete_instance(m.DeleteInstanceRequest(instance_id=iid, force=True))
     server.advance(5)
     assert v6(create(net, ipv_6address=[address])) == [address]
+
+
+def test_a_detached_interface_holds_at_most_30_ipv6_addresses(net):
+    eni = create(net, ipv_6address_count=10).network_interface_id
+    assign(net, eni, ipv_6address_count=10)
+    assign(net, eni, ipv_6address_count=10)
+    err = refused(lambda: assign(net, eni, ipv_6address_count=1))
+    assert code(err) == ("InvalidOperation.MaxEniIpv6IpsCountExceeded", 404)
+    assert len(v6(eni_attr(net, eni))) == 30
+
+
+def test_an_assignment_retried_with_its_client_token_assigns_nothing_more(net):
+    eni = create(net).network_interface_id
+    first = assign(net, eni, ipv_6address_count=2, client_token="tok-ipv6-1")
+    again = assign(net, eni, ipv_6address_count=2, client_token="tok-ipv6-1")
+    assert again.ipv_6sets.ipv_6address == first.ipv_6sets.ipv_6address
+    assert len(v6(eni_attr(net, eni))) == 2
