@@ -546,3 +546,26 @@ def test_an_assignment_retried_with_its_client_token_assigns_nothing_more(net):
     again = assign(net, eni, ipv_6address_count=2, client_token="tok-ipv6-1")
     assert again.ipv_6sets.ipv_6address == first.ipv_6sets.ipv_6address
     assert len(v6(eni_attr(net, eni))) == 2
+
+
+def test_a_launch_templates_ipv6_address_count_reaches_the_primary_interface(net, server):
+    from tests.test_aliyun_network_interface_lifecycle import IMAGE, TYPE
+
+    template = net["ecs"].create_launch_template(
+        m.CreateLaunchTemplateRequest(
+            region_id=REGION,
+            launch_template_name="ipv6-template",
+            image_id=IMAGE,
+            instance_type=TYPE,
+            v_switch_id=net["vsw"],
+            security_group_id=net["sg"],
+            ipv_6address_count=2,
+        )
+    )
+    body = net["ecs"].run_instances(
+        m.RunInstancesRequest(region_id=REGION, launch_template_id=template.body.launch_template_id)
+    )
+    server.advance(4)
+    iid = body.body.instance_id_sets.instance_id_set[0]
+    nic = _instances(net, instance_ids=f'["{iid}"]')[0].network_interfaces.network_interface[0]
+    assert len(nic.ipv_6sets.ipv_6set) == 2
