@@ -6,7 +6,9 @@ Whatever the interleaving: no address and no MAC is handed out twice, every
 refusal is the vendor's InvalidVSwitchId.IpNotEnough (403), and the vSwitch's
 AvailableIpAddressCount is exactly its usable addresses less those held.
 And eight clients attaching at once to one instance never pass its type's
-EniQuantity: a loser is refused, never let through. Run on both stores.
+EniQuantity: a loser is refused, never let through. And eight clients assigning IPv6
+addresses and prefixes to interfaces of one vSwitch's /64 never get one twice. Run on
+both stores.
 """
 
 from __future__ import annotations
@@ -94,3 +96,26 @@ def test_parallel_attaches_never_pass_the_instance_eni_quantity(server, net):
     assert 1 <= outcomes.count("ok") <= 2
     assert set(outcomes) - {"ok"} <= {"EniPerInstanceLimitExceeded", "IncorrectInstanceStatus"}
     assert len(describe(net, instance_id=iid)) == 1 + outcomes.count("ok") <= 3
+
+
+def test_parallel_ipv6_assignments_in_one_vswitch_never_share_an_address(server, tenant):
+    """Eight clients assigning IPv6 counts to their own interfaces of one /64 at once."""
+    from tests.test_aliyun_ipv6 import assign, create, eni_attr, ipv6_network, v6, v6_prefixes
+
+    net6 = ipv6_network(server, tenant)
+    enis = [create(net6).network_interface_id for _ in range(8)]
+
+    def work(eni: str) -> None:
+        ecs = clients.tea_ecs(net6["tenant"])
+        mine = {**net6, "ecs": ecs}
+        for _ in range(3):
+            assign(mine, eni, ipv_6address_count=3)
+            assign(mine, eni, ipv_6prefix_count=1)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(work, enis))
+    shown = [eni_attr(net6, e) for e in enis]
+    addresses = [a for s in shown for a in v6(s)]
+    prefixes = [p for s in shown for p in v6_prefixes(s)]
+    assert len(addresses) == len(set(addresses)) == 8 * 9
+    assert len(prefixes) == len(set(prefixes)) == 8 * 3

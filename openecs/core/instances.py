@@ -92,6 +92,7 @@ class InstanceSpec:
     expires_at: float | None = None
     auto_release_at: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    ipv6: interfaces.Ipv6Request | None = None  # IPv6 addresses of the primary interface
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,7 @@ def create_instances(
             group_ids=spec.group_ids,
             device_id=spec.instance_id,
             extra={"delete_on_release": True},
+            ipv6=spec.ipv6,
         )
         conn.execute(
             insert(instances).values(

@@ -13,6 +13,7 @@ a VPC, the interface's VPC.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import secrets
 from collections.abc import Sequence
@@ -22,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from openecs.core import ipam, network, tags
+from openecs.core import ipam, ipam6, network, tags
 from openecs.core import security_groups as sg
 from openecs.core.errors import Conflict, Invalid, NotFound, QuotaExceeded
 from openecs.core.network import Scope
@@ -37,6 +38,8 @@ from openecs.store.tables import (
 OWNER = "interface"  # the ipam owner type of interface addresses
 PREFIX_OWNER = "interface_prefix"  # the ipam owner type of the addresses of interface prefixes
 PREFIX_LEN = 28  # an interface's IPv4 prefix is a /28 block of its subnet
+IPV6_OWNER = "interface_ipv6"  # the ipam6 owner type of interface IPv6 addresses
+IPV6_PREFIX_OWNER = "interface_ipv6_prefix"  # ... and of interface IPv6 /80 prefixes
 SETTLE_TASK = "interface.settle"  # the timed end of an attach or a detach
 ATTACH_SECONDS = 1.0  # engine seconds an attach or a detach takes
 MAC_PREFIX = {"aliyun": "00:16:3e", "huawei": "fa:16:3e"}
@@ -70,6 +73,8 @@ class Interface:
     security_group_ids: tuple[str, ...] = ()
     secondary_ips: tuple[str, ...] = ()
     ipv4_prefixes: tuple[str, ...] = ()
+    ipv6_addresses: tuple[str, ...] = ()
+    ipv6_prefixes: tuple[str, ...] = ()
 
     @property
     def private_ips(self) -> tuple[str, ...]:
@@ -133,10 +138,13 @@ def create_interface(
     extra: dict[str, Any] | None = None,
     ipv4_prefixes: Sequence[str] = (),
     ipv4_prefix_count: int = 0,
+    ipv6: Ipv6Request | None = None,
 ) -> Interface:
     """A new interface with its addresses claimed, its MAC unique and its groups checked."""
     subnet = network.get_subnet(conn, scope, subnet_id)
     _check_groups(conn, scope, subnet, group_ids)
+    if ipv6:
+        _claim_ipv6(conn, subnet, interface_id, ipv6)
     primary = ipam.allocate(conn, subnet.id, subnet.cidr_block, OWNER, interface_id, primary_ip)
     for address in secondary_ips:
         ipam.allocate(conn, subnet.id, subnet.cidr_block, OWNER, interface_id, address)
@@ -197,6 +205,84 @@ def _claim_prefixes(
     return got
 
 
+@dataclass(frozen=True)
+class Ipv6Request:
+    """IPv6 addresses and /80 prefixes to claim: listed ones and a count of random ones."""
+
+    addresses: Sequence[str] = ()
+    count: int = 0
+    prefixes: Sequence[str] = ()
+    prefix_count: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.addresses or self.count or self.prefixes or self.prefix_count)
+
+
+def _claim_ipv6(
+    conn: Connection, subnet: network.Subnet, interface_id: str, wanted: Ipv6Request
+) -> tuple[list[str], list[str]]:
+    """Claim IPv6 addresses and prefixes from the subnet's /64 (refused without one)."""
+    cidr = subnet.ipv6_cidr_block
+    if cidr is None:
+        raise Conflict(
+            "subnet.ipv6_disabled", f"The subnet {subnet.id} has no IPv6 block.", id=subnet.id
+        )
+    listed = [*wanted.addresses, *[None] * wanted.count]
+    addresses = [ipam6.allocate(conn, subnet.id, cidr, IPV6_OWNER, interface_id, a) for a in listed]
+    blocks = [*wanted.prefixes, *[None] * wanted.prefix_count]
+    prefixes = [
+        ipam6.allocate_prefix(conn, subnet.id, cidr, IPV6_PREFIX_OWNER, interface_id, b)
+        for b in blocks
+    ]
+    return addresses, prefixes
+
+
+def assign_ipv6(
+    conn: Connection, scope: Scope, interface_id: str, wanted: Ipv6Request
+) -> tuple[list[str], list[str]]:
+    """Claim more IPv6 addresses and prefixes for the interface; returns the new ones."""
+    current = get_interface(conn, scope, interface_id, for_update=True)
+    subnet = network.get_subnet(conn, scope, current.subnet_id)
+    return _claim_ipv6(conn, subnet, interface_id, wanted)
+
+
+def unassign_ipv6(
+    conn: Connection,
+    scope: Scope,
+    interface_id: str,
+    addresses: Sequence[str] = (),
+    prefixes: Sequence[str] = (),
+) -> None:
+    """Release IPv6 addresses and prefixes the interface holds (every one must be its own)."""
+    current = get_interface(conn, scope, interface_id, for_update=True)
+    for value, held in ((a, current.ipv6_addresses) for a in addresses):
+        if canonical_ipv6(value) not in held:
+            raise NotFound(
+                "interface.ip_not_found",
+                f"{value} is not assigned to {interface_id}.",
+                address=value,
+            )
+    for block in prefixes:
+        if canonical_ipv6(block) not in current.ipv6_prefixes:
+            raise NotFound(
+                "interface.prefix_not_found",
+                f"{block} is not assigned to {interface_id}.",
+                prefix=block,
+            )
+    ipam6.release(conn, current.subnet_id, [canonical_ipv6(a) for a in addresses], IPV6_OWNER)
+    ipam6.release(conn, current.subnet_id, [canonical_ipv6(b) for b in prefixes], IPV6_PREFIX_OWNER)
+
+
+def canonical_ipv6(value: str) -> str:
+    """An IPv6 address or block in the allocator's text (as given when it is neither)."""
+    try:
+        if "/" in value:
+            return str(ipaddress.IPv6Network(value, strict=True))
+        return str(ipaddress.IPv6Address(value))
+    except ValueError:
+        return value
+
+
 def _prefixes_of(conn: Connection, ids: Sequence[str]) -> dict[str, list[str]]:
     """Each interface's prefixes: the first address of each of its blocks, as a CIDR."""
     out: dict[str, list[str]] = {i: [] for i in ids}
@@ -218,6 +304,8 @@ def _load(conn: Connection, rows: Sequence[Any]) -> list[Interface]:
     groups: dict[str, list[str]] = {i: [] for i in ids}
     addresses: dict[str, list[int]] = {i: [] for i in ids}
     prefixes = _prefixes_of(conn, ids) if ids else {}
+    v6 = ipam6.held(conn, IPV6_OWNER, ids)
+    v6_prefixes = ipam6.held(conn, IPV6_PREFIX_OWNER, ids)
     if ids:
         for iid, gid in conn.execute(
             select(interface_security_groups.c.interface_id, interface_security_groups.c.group_id)
@@ -257,6 +345,8 @@ def _load(conn: Connection, rows: Sequence[Any]) -> list[Interface]:
                 security_group_ids=tuple(groups[r.id]),
                 secondary_ips=secondary,
                 ipv4_prefixes=tuple(prefixes[r.id]),
+                ipv6_addresses=tuple(v6[r.id]),
+                ipv6_prefixes=tuple(v6_prefixes[r.id]),
             )
         )
     return out
@@ -404,6 +494,8 @@ def _release(conn: Connection, interface_id: str) -> None:
     """Free a deleted interface's addresses, prefixes and tags."""
     ipam.release_owner(conn, OWNER, interface_id)
     ipam.release_owner(conn, PREFIX_OWNER, interface_id)
+    ipam6.release_owner(conn, IPV6_OWNER, interface_id)
+    ipam6.release_owner(conn, IPV6_PREFIX_OWNER, interface_id)
     tags.remove_tags(conn, interface_id)
 
 

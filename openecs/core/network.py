@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
-from openecs.core import ipam
+from openecs.core import ipam, ipam6
 from openecs.core.errors import Conflict, Invalid, NotFound
 from openecs.engine.tasks import TaskContext, handler, schedule
 from openecs.store.tables import subnets, vpcs
@@ -53,6 +54,7 @@ class Vpc:
     is_default: bool
     created_at: float
     extra: dict[str, Any] = field(default_factory=dict)
+    ipv6_cidr_block: str | None = None  # the /56 of OpenECS's pool, once IPv6 is enabled
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class Subnet:
     status: str
     created_at: float
     extra: dict[str, Any] = field(default_factory=dict)
+    ipv6_cidr_block: str | None = None  # one /64 of the VPC's /56, once IPv6 is enabled
 
 
 def _vpc(row: Any) -> Vpc:
@@ -85,6 +88,7 @@ def _vpc(row: Any) -> Vpc:
         is_default=bool(row.is_default),
         created_at=row.created_at,
         extra=json.loads(row.extra),
+        ipv6_cidr_block=row.ipv6_cidr_block,
     )
 
 
@@ -103,6 +107,7 @@ def _subnet(row: Any) -> Subnet:
         status=row.status,
         created_at=row.created_at,
         extra=json.loads(row.extra),
+        ipv6_cidr_block=row.ipv6_cidr_block,
     )
 
 
@@ -307,7 +312,7 @@ def update_subnet(conn: Connection, scope: Scope, subnet_id: str, **changes: Any
 
 def delete_subnet(conn: Connection, scope: Scope, subnet_id: str) -> None:
     get_subnet(conn, scope, subnet_id, for_update=True)
-    held = ipam.in_use_by_others(conn, subnet_id)
+    held = ipam.in_use_by_others(conn, subnet_id) + ipam6.in_use(conn, subnet_id)
     if held:
         raise Conflict(
             "subnet.in_use",
@@ -315,12 +320,63 @@ def delete_subnet(conn: Connection, scope: Scope, subnet_id: str) -> None:
             id=subnet_id,
         )
     ipam.drop_subnet(conn, subnet_id)
+    ipam6.drop_subnet(conn, subnet_id)
     conn.execute(delete(subnets).where(subnets.c.id == subnet_id))
 
 
 def available_addresses(conn: Connection, subnet: Subnet) -> int:
     """The exact count of addresses a client could still get from this subnet."""
     return ipam.free_count(conn, subnet.id, subnet.cidr_block)
+
+
+# -- IPv6
+
+
+def enable_vpc_ipv6(conn: Connection, scope: Scope, vpc_id: str) -> Vpc:
+    """Give a VPC a /56 of OpenECS's pool (refused when it has one: a compare-and-swap on
+    the empty column). The unique index keeps the block one VPC's; a draw another VPC
+    holds is simply drawn again."""
+    get_vpc(conn, scope, vpc_id, for_update=True)
+    for _ in range(64):
+        try:
+            with conn.begin_nested():
+                done = conn.execute(
+                    update(vpcs)
+                    .where(vpcs.c.id == vpc_id)
+                    .where(vpcs.c.ipv6_cidr_block.is_(None))
+                    .values(ipv6_cidr_block=ipam6.draw_vpc_block())
+                ).rowcount
+        except IntegrityError:
+            continue
+        if done != 1:
+            raise Conflict("vpc.ipv6_enabled", f"The VPC {vpc_id} already has IPv6.", id=vpc_id)
+        return get_vpc(conn, scope, vpc_id)
+    raise Conflict("vpc.ipv6_exhausted", "No free IPv6 block could be drawn.")  # pragma: no cover
+
+
+def enable_subnet_ipv6(conn: Connection, scope: Scope, subnet_id: str, index: int) -> Subnet:
+    """Give a subnet the /64 numbered ``index`` of its VPC's /56: the VPC must have IPv6, the
+    /64 must be no sibling's (the unique index decides a race), the subnet must have none."""
+    subnet = get_subnet(conn, scope, subnet_id, for_update=True)
+    vpc = get_vpc(conn, scope, subnet.vpc_id)
+    if vpc.ipv6_cidr_block is None:
+        raise Conflict("vpc.ipv6_disabled", f"The VPC {vpc.id} has no IPv6 CIDR block.", id=vpc.id)
+    block = ipam6.subnet_block(vpc.ipv6_cidr_block, index)
+    try:
+        with conn.begin_nested():
+            done = conn.execute(
+                update(subnets)
+                .where(subnets.c.id == subnet_id)
+                .where(subnets.c.ipv6_cidr_block.is_(None))
+                .values(ipv6_cidr_block=block)
+            ).rowcount
+    except IntegrityError:
+        raise Conflict("subnet.cidr_overlap", f"{block} is another subnet's.", cidr=block) from None
+    if done != 1:
+        raise Conflict(
+            "subnet.ipv6_enabled", f"The subnet {subnet_id} already has IPv6.", id=subnet_id
+        )
+    return get_subnet(conn, scope, subnet_id)
 
 
 @handler(READY_TASK)

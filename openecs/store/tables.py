@@ -116,6 +116,10 @@ vpcs = Table(
     Column("created_at", Float, nullable=False),
     Column("extra", Text, nullable=False),
     Index("ix_vpcs_owner", "account_id", "cloud", "region"),
+    # Migration 0006: the VPC's IPv6 /56 from OpenECS's pool; the unique index is what keeps
+    # two VPCs (of any account, in any process) from ever drawing the same block.
+    Column("ipv6_cidr_block", String(64)),
+    Index("uq_vpcs_ipv6_cidr_block", "ipv6_cidr_block", unique=True),
 )
 
 # A vSwitch (Alibaba) or subnet (Huawei): a CIDR inside its VPC, in one zone.
@@ -135,6 +139,9 @@ subnets = Table(
     Column("extra", Text, nullable=False),
     Index("ix_subnets_owner", "account_id", "cloud", "region"),
     Index("ix_subnets_vpc", "vpc_id"),
+    # Migration 0006: the subnet's IPv6 /64, one of its VPC's /56 (unique like the /56 itself).
+    Column("ipv6_cidr_block", String(64)),
+    Index("uq_subnets_ipv6_cidr_block", "ipv6_cidr_block", unique=True),
 )
 
 # Every IPv4 address in use in a subnet: the primary key is the allocator's guarantee
@@ -147,6 +154,21 @@ ip_allocations = Table(
     Column("owner_type", String(32), nullable=False),
     Column("owner_id", String(64), nullable=False),
     Index("ix_ip_allocations_owner", "owner_type", "owner_id"),
+)
+
+# Every IPv6 claim in a subnet (migration 0006): an address, or a /80 block (an interface's
+# prefix, or a block of the /64 opened for single addresses), as canonical text. A /64 cannot
+# be enumerated, so addresses are drawn at random; the primary key refuses a second claim of
+# an address or a block, whichever process asks. Apart from ``ip_allocations``, so the IPv4
+# counts (AvailableIpAddressCount) never see these rows.
+ipv6_allocations = Table(
+    "ipv6_allocations",
+    metadata,
+    Column("subnet_id", String(64), ForeignKey("subnets.id"), primary_key=True),
+    Column("address", String(64), primary_key=True),
+    Column("owner_type", String(32), nullable=False),
+    Column("owner_id", String(64), nullable=False),
+    Index("ix_ipv6_allocations_owner", "owner_type", "owner_id"),
 )
 
 # -- security groups, network interfaces, tags, idempotency (migration 0003) ----------

@@ -110,6 +110,30 @@ DOMAIN_ERRORS: dict[str, ErrorSpec] = {
         "InvalidPrivateIpAddress.Duplicated",
         'The specified private IP address "{address}" is duplicated.',
     ),
+    # -- IPv6 of VPCs, vSwitches and interfaces (VPC 2016-04-28; seed 004's IPv6 codes)
+    "vpc.ipv6_enabled": ErrorSpec("OperationFailed.Ipv6AlreadyEnabled", "IPv6 is already enabled."),
+    "subnet.ipv6_enabled": ErrorSpec(
+        "OperationFailed.Ipv6AlreadyEnabled", "IPv6 is already enabled."
+    ),
+    "vpc.ipv6_disabled": ErrorSpec(
+        "OperationFailed.Ipv6NotEnabled", "The VPC of the vSwitch has no IPv6 CIDR block."
+    ),
+    "subnet.ipv6_index": ErrorSpec("InvalidParameter", "Ipv6CidrBlock must be 0 to 255."),
+    "subnet.ipv6_disabled": ErrorSpec(
+        "InvalidOperation.VSwitchIpv6Disabled",
+        "The specified VSwitch does not support Ipv6 feature.",
+        404,
+    ),
+    "ipv6.outside_subnet": ErrorSpec(
+        "InvalidOperation.AddressNotInVSwitchCidr",
+        "The specified ipv6 does not match VSwitch cidr scope.",
+        404,
+    ),
+    "ipv6.in_use": ErrorSpec(
+        "InvalidOperation.AddressAlreadyAllocated",
+        "The specified ipv6 has been already allocated.",
+        404,
+    ),
     # -- a ClientToken sent again with other parameters (VPC and ECS idempotence guides)
     "idempotency.mismatch": ErrorSpec(
         "IdempotentParameterMismatch",

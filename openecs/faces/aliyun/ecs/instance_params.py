@@ -19,8 +19,12 @@ from openecs.faces.aliyun import common
 from openecs.faces.aliyun import errors as E
 from openecs.faces.aliyun.ecs import instance_billing as billing
 from openecs.faces.aliyun.ecs import instance_naming as naming
+from openecs.faces.aliyun.ecs.network_interfaces import IPV6_PARAMS
 from openecs.faces.aliyun.vpc.vpcs import RESOURCE_GROUP_ID
 from openecs.faces.params import BOOLEAN, INTEGER, LIST, STRUCT, ErrorSpec, Param
+
+# RunInstances' IPv6 addresses of the primary interface: the interface's own declarations.
+PRIMARY_IPV6 = tuple(q for q in IPV6_PARAMS if q.name in ("Ipv6Address", "Ipv6AddressCount"))
 
 TAGGED = "instance"  # the core's resource type in the tags table
 MAX_AMOUNT = 100
@@ -294,8 +298,7 @@ RUN_PARAMS = [
     _refused("InternetChargeType", why="public addresses are not modelled"),
     _refused("InternetMaxBandwidthIn", INTEGER, why="public addresses are not modelled"),
     _refused("InternetMaxBandwidthOut", INTEGER, why="public addresses are not modelled"),
-    _refused("Ipv6Address", LIST, why="OpenECS VPCs are IPv4 only"),
-    _refused("Ipv6AddressCount", INTEGER, why="OpenECS VPCs are IPv4 only"),
+    *PRIMARY_IPV6,
     _refused("Isp", why="public addresses are not modelled"),
     Param("LaunchTemplateId", max_length=64, doc="The version's values fill what is left out."),
     Param("LaunchTemplateName", max_length=128, doc="A template's name, instead of its id."),

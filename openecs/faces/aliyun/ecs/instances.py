@@ -52,10 +52,15 @@ from openecs.faces.aliyun.ecs.instance_params import (
     check_host_name,
     check_instance_name,
 )
+from openecs.faces.aliyun.ecs.network_interfaces import CONFLICT, IPV6_EXCEEDED, ipv6_request
 from openecs.faces.aliyun.operations import operation
 from openecs.faces.aliyun.vpc.vpcs import once, scope, tag_pairs
 from openecs.faces.call import Call
 from openecs.faces.params import ErrorSpec
+
+IPV6_FOR_ONE = ErrorSpec(
+    "InvalidParameter.Conflict", "Ipv6Address can only be specified when Amount is 1."
+)
 
 
 def _disk_specs(
@@ -160,6 +165,10 @@ class Launch:
             raise E.vendor(TYPE_NOT_IN_ZONE)
         if not catalog.aliyun_image_fits_type(self.image, self.itype):
             raise E.vendor(IMAGE_NOT_FOR_TYPE)
+        if len(p.get("Ipv6Address", [])) + p.get("Ipv6AddressCount", 0) > self.itype.get(
+            "EniIpv6AddressQuantity", 0
+        ):
+            raise E.vendor(IPV6_EXCEEDED)
         if "KeyPairName" in p:
             try:
                 keypairs.get(conn, where, p["KeyPairName"])
@@ -195,6 +204,7 @@ class Launch:
                 expires_at=self.paid.expires_at,
                 auto_release_at=self.paid.auto_release_at,
                 extra=extra,
+                ipv6=ipv6_request(p),
             )
             for iid, name, host in zip(ids, names, hosts, strict=True)
         ]
@@ -283,6 +293,10 @@ def run_instances(call: Call, p: dict[str, Any]) -> dict[str, Any]:
         p = launch_templates.merge_into_run(conn, call, p)
     if "PrivateIpAddress" in p and p["Amount"] > 1:
         raise E.vendor(IP_FOR_ONE)
+    if "Ipv6Address" in p and p["Amount"] > 1:
+        raise E.vendor(IPV6_FOR_ONE)
+    if "Ipv6Address" in p and "Ipv6AddressCount" in p:
+        CONFLICT.raise_("Ipv6Address", other="Ipv6AddressCount")
     if p.get("MinAmount", 1) > p["Amount"]:
         raise E.vendor(MIN_AMOUNT_INVALID)
     naming.host_names_of(p.get("HostNames"), p.get("HostName"), p["Amount"])

@@ -128,6 +128,10 @@ def render_instances(
                                     ),
                                 ]
                             },
+                            "Ipv6Sets": {"Ipv6Set": [{"Ipv6Address": a} for a in n.ipv6_addresses]},
+                            "Ipv6PrefixSets": {
+                                "Ipv6PrefixSet": [{"Ipv6Prefix": b} for b in n.ipv6_prefixes]
+                            },
                         }
                         for n in nics
                     ]
@@ -215,7 +219,13 @@ def _sort_key(vm: core.Instance) -> str:
         _refused("HttpTokens", why="the metadata service is not modelled"),
         _refused("InnerIpAddresses", why="classic network addresses are retired"),
         _refused("InternetChargeType", why="public addresses are not modelled"),
-        _refused("Ipv6Address", LIST, why="OpenECS VPCs are IPv4 only"),
+        Param(
+            "Ipv6Address",
+            LIST,
+            items=Param("item", max_length=64),
+            max_items=MAX_IDS,
+            doc="Instances with any of these IPv6 addresses on an interface.",
+        ),
         Param(
             "LockReason",
             enum=LOCK_REASONS,
@@ -235,10 +245,13 @@ def describe_instances(call: Call, p: dict[str, Any]) -> dict[str, Any]:
         tags = core_tags.tags_of(conn, [vm.id for vm in found])
         addresses: dict[str, set[str]] = {}
         groups: dict[str, set[str]] = {}
+        ipv6: dict[str, set[str]] = {}
+        wanted_v6 = {interfaces.canonical_ipv6(a) for a in p.get("Ipv6Address") or []}
         for vm in found:
             nics = interfaces.list_interfaces(conn, where, device_id=vm.id)
             addresses[vm.id] = {n.primary_ip for n in nics}
             groups[vm.id] = {g for n in nics for g in n.security_group_ids}
+            ipv6[vm.id] = {a for n in nics for a in n.ipv6_addresses}
         plain = {
             "VpcId": "vpc_id",
             "VSwitchId": "subnet_id",
@@ -266,6 +279,7 @@ def describe_instances(call: Call, p: dict[str, Any]) -> dict[str, Any]:
                     "PrivateIpAddresses" not in p
                     or bool(addresses[vm.id] & set(p["PrivateIpAddresses"]))
                 )
+                and (not wanted_v6 or bool(ipv6[vm.id] & wanted_v6))
                 and p.get("LockReason", vm.extra.get(core.LOCK_REASON))
                 == vm.extra.get(core.LOCK_REASON)
                 and tags_match(dict(tags[vm.id]), wanted)

@@ -4,14 +4,15 @@ Secondary addresses and /28 IPv4 prefixes are claimed from, and released to,
 the interface's vSwitch through the same allocator as at creation. An
 interface holds at most its instance type's ``EniPrivateIpAddressQuantity``
 addresses once attached, and 50 (a primary and 49 secondary ones) while it is
-not; an interface that is attaching or detaching refuses changes. No OpenECS
-vSwitch has an IPv6 block, so the IPv6 operations answer as the vendor does
-for such a vSwitch.
+not; an interface that is attaching or detaching refuses changes. IPv6
+addresses and /80 prefixes come from the vSwitch's /64 (a vSwitch without one
+answers InvalidOperation.VSwitchIpv6Disabled); an attached interface holds at
+most its instance type's ``EniIpv6AddressQuantity`` IPv6 addresses.
 """
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any
 
 from openecs.core import catalog, interfaces
 from openecs.core import instances as core
@@ -24,16 +25,18 @@ from openecs.faces.aliyun.ecs.network_interfaces import (
     ENI_STATE,
     IPS_EXCEEDED,
     IPV4_PREFIXES,
-    IPV6_DISABLED,
+    IPV6_EXCEEDED,
     IPV6_PARAMS,
     IPV6_RULES,
     MAX_LISTED_IPS,
     MAX_SECONDARY,
     STATUS,
     UNATTACHED_IP_LIMIT,
+    UNATTACHED_IPV6_LIMIT,
     addresses_param,
     count_param,
     get_eni,
+    ipv6_request,
     vendor_error,
 )
 from openecs.faces.aliyun.operations import operation
@@ -52,12 +55,20 @@ def _steady(eni: interfaces.Interface) -> None:
         raise E.vendor(ENI_STATE, id=eni.id, status=STATUS[eni.status])
 
 
-def _ip_limit(conn: Any, call: Call, region: str, eni: interfaces.Interface) -> int:
+def _ip_limit(
+    conn: Any,
+    call: Call,
+    region: str,
+    eni: interfaces.Interface,
+    field: str = "EniPrivateIpAddressQuantity",
+    unattached: int = UNATTACHED_IP_LIMIT,
+) -> int:
+    """How many addresses (``field`` of the instance type once attached) the interface holds."""
     if eni.device_id is None:
-        return UNATTACHED_IP_LIMIT
+        return unattached
     vm = core.get_instance(conn, scope(call, region), eni.device_id)
     itype = catalog.aliyun_instance_type(vm.instance_type) or {}
-    return itype.get("EniPrivateIpAddressQuantity", UNATTACHED_IP_LIMIT)
+    return itype.get(field, unattached)
 
 
 @operation(
@@ -161,13 +172,6 @@ def unassign_private_ip_addresses(call: Call, p: dict[str, Any]) -> dict[str, An
     return {}
 
 
-def _ipv6(call: Call, p: dict[str, Any]) -> NoReturn:
-    """Find the interface (InvalidEniId.NotFound), then refuse for its vSwitch: no IPv6 block."""
-    with call.db.read() as conn:
-        get_eni(conn, call, p["RegionId"], p["NetworkInterfaceId"])
-    raise E.vendor(IPV6_DISABLED)
-
-
 @operation(
     "Ecs",
     "AssignIpv6Addresses",
@@ -175,8 +179,31 @@ def _ipv6(call: Call, p: dict[str, Any]) -> NoReturn:
     rules=IPV6_RULES,
 )
 def assign_ipv6_addresses(call: Call, p: dict[str, Any]) -> dict[str, Any]:
-    """IPv6 addresses or prefixes for an interface: refused, its vSwitch has no IPv6 block."""
-    return _ipv6(call, p)
+    """Claim IPv6 addresses or /80 prefixes of the vSwitch's /64 for an interface."""
+    region = p["RegionId"]
+    where = scope(call, region)
+    with call.db.write() as conn:
+
+        def produce() -> dict[str, Any]:
+            eni = get_eni(conn, call, region, p["NetworkInterfaceId"], for_update=True)
+            _steady(eni)
+            wanted = ipv6_request(p)
+            limit = _ip_limit(
+                conn, call, region, eni, "EniIpv6AddressQuantity", UNATTACHED_IPV6_LIMIT
+            )
+            if len(eni.ipv6_addresses) + len(wanted.addresses) + wanted.count > limit:
+                raise E.vendor(IPV6_EXCEEDED)
+            try:
+                addresses, prefixes = interfaces.assign_ipv6(conn, where, eni.id, wanted)
+            except DomainError as err:
+                raise vendor_error(err) from None
+            return {
+                "NetworkInterfaceId": eni.id,
+                "Ipv6Sets": {"Ipv6Address": addresses},
+                "Ipv6PrefixSets": {"Ipv6Prefix": prefixes},
+            }
+
+        return once(conn, call, region, "AssignIpv6Addresses", p, produce)
 
 
 @operation(
@@ -189,5 +216,22 @@ def assign_ipv6_addresses(call: Call, p: dict[str, Any]) -> dict[str, Any]:
     ],
 )
 def unassign_ipv6_addresses(call: Call, p: dict[str, Any]) -> dict[str, Any]:
-    """Release IPv6 addresses or prefixes: refused, the interface's vSwitch has no IPv6 block."""
-    return _ipv6(call, p)
+    """Release IPv6 addresses or prefixes of an interface (every one must be its own)."""
+    region = p["RegionId"]
+    with call.db.write() as conn:
+        eni = get_eni(conn, call, region, p["NetworkInterfaceId"], for_update=True)
+        _steady(eni)
+        try:
+            interfaces.unassign_ipv6(
+                conn,
+                scope(call, region),
+                eni.id,
+                addresses=p.get("Ipv6Address", []),
+                prefixes=p.get("Ipv6Prefix", []),
+            )
+        except DomainError as err:
+            if err.reason in ("interface.ip_not_found", "interface.prefix_not_found"):
+                value = err.details.get("address") or err.details.get("prefix")
+                raise E.vendor(NOT_ASSIGNED, value=value) from None
+            raise vendor_error(err) from None
+    return {}

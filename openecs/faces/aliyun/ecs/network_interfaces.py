@@ -9,9 +9,9 @@ the vendor's statuses, and the settings OpenECS keeps without acting on them
 (queues, traffic mode, connection tracking, source/destination check), held
 in the interface's ``extra`` and answered back by the Describe operations.
 
-IPv6 addresses and prefixes are answered as the vendor answers them for a
-vSwitch without IPv6 (``InvalidOperation.VSwitchIpv6Disabled``): no OpenECS
-vSwitch has an IPv6 block.
+IPv6 addresses and /80 prefixes come from the vSwitch's /64 through
+:mod:`openecs.core.ipam6` (drawn at random, claimed under a primary key); a
+vSwitch without IPv6 answers ``InvalidOperation.VSwitchIpv6Disabled``.
 
 The helpers the other interface modules share (scope, lookup, rendering,
 codes) are here too.
@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from openecs.core import interfaces, network
+from openecs.core import interfaces, ipam6, network
 from openecs.core import security_groups as sg
 from openecs.core import tags as core_tags
 from openecs.core.errors import DomainError, Invalid
@@ -70,6 +70,8 @@ MAX_LISTED_IPS = 10  # PrivateIpAddress.N, Ipv6Address.N, Ipv4Prefix.N, Ipv6Pref
 MAX_GROUPS = 5  # security groups an interface joins (the vendor's default limit)
 UNATTACHED_IP_LIMIT = 1 + MAX_SECONDARY  # addresses of an interface no instance type bounds
 PREFIX_MASK = interfaces.PREFIX_LEN
+IPV6_PREFIX_MASK = ipam6.PREFIX_LEN
+UNATTACHED_IPV6_LIMIT = 30  # the largest EniIpv6AddressQuantity of the catalog's types
 QUEUE_SIZES = (8192, 16384)
 TCP_ESTABLISHED = (30, 60, 80, 100, 200, 300, 500, 700, 910)
 UDP_TIMEOUTS = (10, 20, 30, 60, 80, 100)
@@ -179,6 +181,15 @@ PREFIX_MASK_INVALID = ErrorSpec(
     f"The IP prefix mask {{value}} is illegal which must be between {PREFIX_MASK} and "
     f"{PREFIX_MASK}.",
     403,
+)
+IPV6_PREFIX_MASK_INVALID = ErrorSpec(
+    "InvalidIp.IpPrefixMaskInvalid",
+    f"The IP prefix mask {{value}} is illegal which must be between {IPV6_PREFIX_MASK} and "
+    f"{IPV6_PREFIX_MASK}.",
+    403,
+)
+IPV6_EXCEEDED = ErrorSpec(
+    "InvalidOperation.MaxEniIpv6IpsCountExceeded", "The ipv6 address count exceed limitation.", 404
 )
 PREFIX_MASK_NOT_SAME = ErrorSpec(
     "InvalidIp.IpPrefixMaskNotSame",
@@ -407,32 +418,39 @@ def traffic_settings(p: Mapping[str, Any], current: Mapping[str, Any]) -> dict[s
 # --------------------------------------------------------------------------- addresses and prefixes
 
 
-def check_addresses(values: list[str]) -> None:
-    """Listed addresses: each IPv4, none twice (InvalidIp.Address, InvalidIp.IpRepeated)."""
+def check_addresses(values: list[str], version: int = 4) -> None:
+    """Listed addresses: each of the IP version, none twice (InvalidIp.Address,
+    InvalidIp.IpRepeated)."""
+    address_type = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
     for v in values:
         try:
-            ipaddress.IPv4Address(v)
+            address_type(v)
         except ValueError:
             raise E.from_domain(Invalid("ip.malformed", address=v)) from None
     _unique(IP_REPEATED)(values)
 
 
-def check_prefixes(values: list[str]) -> None:
-    """Listed IPv4 prefixes: strict CIDR blocks, one mask, that mask /28, none twice."""
+def check_prefixes(values: list[str], version: int = 4) -> None:
+    """Listed prefixes: strict CIDR blocks of one IP version, one mask, that mask the
+    interface's (/28 for IPv4, /80 for IPv6), none twice."""
+    network_type = ipaddress.IPv4Network if version == 4 else ipaddress.IPv6Network
+    name, mask = ("Ipv4Prefix", PREFIX_MASK) if version == 4 else ("Ipv6Prefix", IPV6_PREFIX_MASK)
     nets = []
     for v in values:
         if "/" not in v:
-            PREFIX_ILLEGAL.raise_("Ipv4Prefix", v)
+            PREFIX_ILLEGAL.raise_(name, v)
         try:
-            nets.append(ipaddress.IPv4Network(v, strict=False))
+            nets.append(network_type(v, strict=False))
         except ValueError:
-            PREFIX_ILLEGAL.raise_("Ipv4Prefix", v)
+            PREFIX_ILLEGAL.raise_(name, v)
         if str(nets[-1]) != v:
-            PREFIX_NOT_STRICT.raise_("Ipv4Prefix", v)
+            PREFIX_NOT_STRICT.raise_(name, v)
     if len({n.prefixlen for n in nets}) > 1:
-        PREFIX_MASK_NOT_SAME.raise_("Ipv4Prefix", ",".join(values))
-    if nets and nets[0].prefixlen != PREFIX_MASK:
-        PREFIX_MASK_INVALID.raise_("Ipv4Prefix", nets[0].prefixlen)
+        PREFIX_MASK_NOT_SAME.raise_(name, ",".join(values))
+    if nets and nets[0].prefixlen != mask:
+        (PREFIX_MASK_INVALID if version == 4 else IPV6_PREFIX_MASK_INVALID).raise_(
+            name, nets[0].prefixlen
+        )
     _unique(PREFIX_NOT_AVAILABLE)(values)
 
 
@@ -466,7 +484,8 @@ IPV6_PARAMS = (
         LIST,
         items=Param("item", max_length=64),
         max_items=MAX_LISTED_IPS,
-        doc="Refused with VSwitchIpv6Disabled: no OpenECS vSwitch has IPv6.",
+        check=lambda values: check_addresses(values, 6),
+        doc=f"Up to {MAX_LISTED_IPS} free addresses of the vSwitch's IPv6 /64.",
     ),
     count_param("Ipv6AddressCount", MAX_LISTED_IPS),
     Param(
@@ -474,7 +493,9 @@ IPV6_PARAMS = (
         LIST,
         items=Param("item", max_length=64),
         max_items=MAX_LISTED_IPS,
-        doc="Refused with VSwitchIpv6Disabled: no OpenECS vSwitch has IPv6.",
+        check=lambda values: check_prefixes(values, 6),
+        doc=f"Up to {MAX_LISTED_IPS} free /{IPV6_PREFIX_MASK} blocks of the vSwitch's /64, "
+        "strict CIDR.",
     ),
     count_param("Ipv6PrefixCount", MAX_LISTED_IPS),
 )
@@ -485,10 +506,15 @@ IPV6_RULES = (
 IPV6_NAMES = ("Ipv6Address", "Ipv6AddressCount", "Ipv6Prefix", "Ipv6PrefixCount")
 
 
-def refuse_ipv6(p: Mapping[str, Any]) -> None:
-    """Any IPv6 request: OpenECS vSwitches have no IPv6 block (CreateVSwitch refuses one)."""
-    if any(p.get(n) for n in IPV6_NAMES):
-        raise E.vendor(IPV6_DISABLED)
+def ipv6_request(p: Mapping[str, Any]) -> interfaces.Ipv6Request:
+    """The IPv6 addresses and prefixes a request asks for (the core refuses them on a
+    vSwitch without IPv6)."""
+    return interfaces.Ipv6Request(
+        addresses=p.get("Ipv6Address") or [],
+        count=p.get("Ipv6AddressCount", 0),
+        prefixes=p.get("Ipv6Prefix") or [],
+        prefix_count=p.get("Ipv6PrefixCount", 0),
+    )
 
 
 # --------------------------------------------------------------------------- lookup and rendering
@@ -528,9 +554,9 @@ def render(call: Call, eni: interfaces.Interface, tags: list[core_tags.Tag]) -> 
             ]
         },
         "Tags": {"Tag": [{"TagKey": k, "TagValue": v} for k, v in tags]},
-        "Ipv6Sets": {"Ipv6Set": []},
+        "Ipv6Sets": {"Ipv6Set": [{"Ipv6Address": a} for a in eni.ipv6_addresses]},
         "Ipv4PrefixSets": {"Ipv4PrefixSet": [{"Ipv4Prefix": b} for b in eni.ipv4_prefixes]},
-        "Ipv6PrefixSets": {"Ipv6PrefixSet": []},
+        "Ipv6PrefixSets": {"Ipv6PrefixSet": [{"Ipv6Prefix": b} for b in eni.ipv6_prefixes]},
         "SourceDestCheck": bool(x.get("SourceDestCheck", False)),
     }
 
@@ -639,7 +665,6 @@ def create_network_interface(call: Call, p: dict[str, Any]) -> dict[str, Any]:
             subnet = network.get_subnet(conn, where, p["VSwitchId"])
             if subnet.status != network.AVAILABLE:
                 raise E.vendor(VSWITCH_STATUS)
-            refuse_ipv6(p)
             _check_groups(conn, where, group_ids)
             eni = interfaces.create_interface(
                 conn,
@@ -655,6 +680,7 @@ def create_network_interface(call: Call, p: dict[str, Any]) -> dict[str, Any]:
                 secondary_count=p.get("SecondaryPrivateIpAddressCount", 0),
                 ipv4_prefixes=p.get("Ipv4Prefix", []),
                 ipv4_prefix_count=p.get("Ipv4PrefixCount", 0),
+                ipv6=ipv6_request(p),
                 group_ids=group_ids,
                 extra={
                     **settings,

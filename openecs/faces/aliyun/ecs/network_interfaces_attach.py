@@ -18,7 +18,7 @@ from openecs.core import instances as core
 from openecs.core.errors import DomainError, NotFound
 from openecs.faces.aliyun import common
 from openecs.faces.aliyun import errors as E
-from openecs.faces.aliyun.ecs.network_interfaces import ENI_ID, get_eni, vendor_error
+from openecs.faces.aliyun.ecs.network_interfaces import ENI_ID, IPV6_EXCEEDED, get_eni, vendor_error
 from openecs.faces.aliyun.operations import operation
 from openecs.faces.aliyun.vpc.vpcs import scope
 from openecs.faces.call import Call
@@ -137,6 +137,8 @@ def _check_type(eni: interfaces.Interface, itype: dict[str, Any]) -> None:
     addresses = itype.get("EniPrivateIpAddressQuantity", 0)
     if len(eni.private_ips) > addresses:
         raise E.vendor(IPS_EXCEEDED, type=name, limit=addresses)
+    if len(eni.ipv6_addresses) > itype.get("EniIpv6AddressQuantity", 0):
+        raise E.vendor(IPV6_EXCEEDED)
 
 
 @operation(

@@ -108,6 +108,7 @@ def describe_network_interfaces(call: Call, p: dict[str, Any]) -> dict[str, Any]
         )
         tags = core_tags.tags_of(conn, [e.id for e in shown])
     wanted_ips = set(p.get("PrivateIpAddress") or [])
+    wanted_v6 = {interfaces.canonical_ipv6(a) for a in p.get("Ipv6Address") or []}
     wanted_tags = common.normalized_tags(p.get("Tag"))
 
     def keep(e: interfaces.Interface) -> bool:
@@ -117,7 +118,7 @@ def describe_network_interfaces(call: Call, p: dict[str, Any]) -> dict[str, Any]
             and ("Type" not in p or TYPES.get(e.type) == p["Type"])
             and ("PrimaryIpAddress" not in p or e.primary_ip == p["PrimaryIpAddress"])
             and (not wanted_ips or bool(wanted_ips & set(e.private_ips)))
-            and not p.get("Ipv6Address")  # no interface has an IPv6 address
+            and (not wanted_v6 or bool(wanted_v6 & set(e.ipv6_addresses)))
             and ("SecurityGroupId" not in p or p["SecurityGroupId"] in e.security_group_ids)
             and not p.get("ServiceManaged")
             and (

@@ -59,7 +59,8 @@ VPC_STATUS_INCORRECT = ErrorSpec(
 RESOURCE_GROUP_INVALID = ErrorSpec(
     "InvalidResourceGroupId.NotFound", "The specified ResourceGroupId does not exist."
 )
-NO_IPV6 = "OpenECS VPCs are IPv4 only"
+IPV6_ISP = "BGP"  # OpenECS's pool is one BGP (multi-ISP) block; single-ISP blocks are not modelled
+OWN_IPV6 = "a user's own IPv6 address pool is not modelled: OpenECS assigns a /56 of its pool"
 
 
 # --------------------------------------------------------------------------- shared rules
@@ -77,14 +78,9 @@ def name_param(name: str, error: ErrorSpec, max_length: int = 128) -> Param:
     )
 
 
-def ipv4_only(name: str) -> Param:
-    """A boolean IPv6 switch: false is accepted, true is refused (no IPv6 in OpenECS)."""
-
-    def check(value: bool) -> None:
-        if value:
-            E.PARAM_DEFAULTS.unsupported.raise_(name, value, reason=NO_IPV6)
-
-    return Param(name, BOOLEAN, check=check, doc="Only false: " + NO_IPV6 + ".")
+def ipv6_filter(name: str) -> Param:
+    """A Describe filter: true lists only resources with IPv6, false only those without."""
+    return Param(name, BOOLEAN, doc="true: only those with IPv6; false: only those without.")
 
 
 def parse_cidr(value: str) -> ipaddress.IPv4Network:
@@ -117,6 +113,11 @@ def _check_user_cidrs(value: str) -> None:
             raise E.vendor(USER_CIDR_INVALID) from None
 
 
+IPV6_ISP_PARAM = Param(
+    "Ipv6Isp",
+    enum=(IPV6_ISP,),
+    doc="BGP only: single-ISP IPv6 blocks (ChinaMobile, ChinaUnicom, ChinaTelecom) are not modelled.",
+)
 VPC_CIDR = Param(
     "CidrBlock",
     check=_check_vpc_cidr,
@@ -243,8 +244,15 @@ def render_vpc(
         "VSwitchIds": {"VSwitchId": vswitch_ids},
         "UserCidrs": {"UserCidr": list(x.get("UserCidrs", []))},
         "SecondaryCidrBlocks": {"SecondaryCidrBlock": []},
-        "Ipv6CidrBlock": "",
-        "EnabledIpv6": False,
+        "Ipv6CidrBlock": vpc.ipv6_cidr_block or "",
+        "Ipv6CidrBlocks": {
+            "Ipv6CidrBlock": [
+                {"Ipv6CidrBlock": vpc.ipv6_cidr_block, "Ipv6Isp": x.get("Ipv6Isp", IPV6_ISP)}
+            ]
+            if vpc.ipv6_cidr_block
+            else []
+        },
+        "EnabledIpv6": vpc.ipv6_cidr_block is not None,
         "ClassicLinkEnabled": False,
         "DnsHostnameStatus": x.get("DnsHostnameStatus", "DISABLED"),
         "DhcpOptionsSetId": "",
@@ -267,13 +275,18 @@ def render_vpc(
         name_param("Description", VPC_DESCRIPTION_INVALID, 256),
         common.DRY_RUN,
         Param("EnableDnsHostname", BOOLEAN, default=False),
-        ipv4_only("EnableIpv6"),
+        Param(
+            "EnableIpv6",
+            BOOLEAN,
+            default=False,
+            doc="true gives the VPC a /56 of OpenECS's pool (2408:4000::/20), unique in the store.",
+        ),
         Param("Ipv4CidrMask", INTEGER, refused="IPAM address pools are not modelled"),
         Param("Ipv4IpamPoolId", refused="IPAM address pools are not modelled"),
-        Param("Ipv6CidrBlock", refused=NO_IPV6),
-        Param("Ipv6CidrMask", INTEGER, refused=NO_IPV6),
-        Param("Ipv6IpamPoolId", refused=NO_IPV6),
-        Param("Ipv6Isp", refused=NO_IPV6),
+        Param("Ipv6CidrBlock", refused=OWN_IPV6),
+        Param("Ipv6CidrMask", INTEGER, refused="IPAM address pools are not modelled"),
+        Param("Ipv6IpamPoolId", refused="IPAM address pools are not modelled"),
+        IPV6_ISP_PARAM,
         RESOURCE_GROUP_ID,
         common.tags(),
         Param("UserCidr", check=_check_user_cidrs, doc="Up to 3 comma-separated IPv4 CIDR blocks."),
@@ -293,6 +306,8 @@ def create_vpc(call: Call, p: dict[str, Any]) -> dict[str, Any]:
             "UserCidrs": p["UserCidr"].split(",") if p.get("UserCidr") else [],
             "DnsHostnameStatus": "ENABLED" if p["EnableDnsHostname"] else "DISABLED",
         }
+        if p["EnableIpv6"]:
+            extra["Ipv6Isp"] = p.get("Ipv6Isp", IPV6_ISP)
         vpc = network.create_vpc(
             conn,
             where,
@@ -304,6 +319,8 @@ def create_vpc(call: Call, p: dict[str, Any]) -> dict[str, Any]:
             ready_after=READY_AFTER,
             extra=extra,
         )
+        if p["EnableIpv6"]:
+            vpc = network.enable_vpc_ipv6(conn, where, vpc.id)
         core_tags.set_tags(
             conn,
             call.account.id,
@@ -341,7 +358,7 @@ def _vpc_ids(value: str) -> None:
         Param("VpcName"),
         Param("IsDefault", BOOLEAN),
         Param("DhcpOptionsSetId", doc="No VPC has a DHCP options set: naming one lists none."),
-        ipv4_only("EnableIpv6"),
+        ipv6_filter("EnableIpv6"),
         RESOURCE_GROUP_ID,
         common.tags(),
         Param("VpcOwnerId", INTEGER, doc=OWNER_ID_FILTER),
@@ -367,6 +384,7 @@ def describe_vpcs(call: Call, p: dict[str, Any]) -> dict[str, Any]:
         and ("IsDefault" not in p or v.is_default == p["IsDefault"])
         and ("ResourceGroupId" not in p or v.extra.get("ResourceGroupId") == p["ResourceGroupId"])
         and "DhcpOptionsSetId" not in p
+        and ("EnableIpv6" not in p or (v.ipv6_cidr_block is not None) == p["EnableIpv6"])
         and p.get("VpcOwnerId", call.account.id) == call.account.id
         and tags_match(dict(tags[v.id]), wanted_tags)
     ]
@@ -418,9 +436,14 @@ def describe_vpc_attribute(call: Call, p: dict[str, Any]) -> dict[str, Any]:
         name_param("Description", VPC_DESCRIPTION_INVALID, 256),
         VPC_CIDR,
         Param("EnableDnsHostname", BOOLEAN),
-        ipv4_only("EnableIPv6"),
-        Param("Ipv6CidrBlock", refused=NO_IPV6),
-        Param("Ipv6Isp", refused=NO_IPV6),
+        Param(
+            "EnableIPv6",
+            BOOLEAN,
+            doc="true gives the VPC a /56 of OpenECS's pool; false changes nothing (IPv6 "
+            "cannot be taken back from a VPC here).",
+        ),
+        Param("Ipv6CidrBlock", refused=OWN_IPV6),
+        IPV6_ISP_PARAM,
     ],
 )
 def modify_vpc_attribute(call: Call, p: dict[str, Any]) -> dict[str, Any]:
@@ -442,6 +465,9 @@ def modify_vpc_attribute(call: Call, p: dict[str, Any]) -> dict[str, Any]:
                 if not ipaddress.IPv4Network(s.cidr_block).subnet_of(net):
                     raise E.vendor(VPC_CIDR_INVALID)
             changes["cidr_block"] = p["CidrBlock"]
+        if p.get("EnableIPv6"):
+            network.enable_vpc_ipv6(conn, where, vpc.id)
+            changes.setdefault("extra", {})["Ipv6Isp"] = p.get("Ipv6Isp", IPV6_ISP)
         network.update_vpc(conn, where, vpc.id, **changes)
     return {}
 

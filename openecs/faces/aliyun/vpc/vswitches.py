@@ -26,14 +26,13 @@ from openecs.faces.aliyun import errors as E
 from openecs.faces.aliyun.operations import operation
 from openecs.faces.aliyun.paging import by_page_number
 from openecs.faces.aliyun.vpc.vpcs import (
-    NO_IPV6,
     OWNER_ID_FILTER,
     READY_AFTER,
     RESOURCE_GROUP_ID,
     STATUS,
     TAGGED_SUBNET,
     VPC_STATUS_INCORRECT,
-    ipv4_only,
+    ipv6_filter,
     iso_time,
     locate,
     name_param,
@@ -60,6 +59,35 @@ VSWITCH_STATUS_INCORRECT = ErrorSpec(
     "IncorrectVSwitchStatus", "The current virtual switch status does not support this operation."
 )
 REGION_OR_VPC = ErrorSpec("MissingParameter", "Miss mandatory parameter: RegionId or VpcId.")
+IPV6_INDEX_MISSING = ErrorSpec(
+    "MissingParam.Ipv6CidrBlock", "The parameter Ipv6CidrBlock is mandatory."
+)
+IPV6_INDEX_INVALID = ErrorSpec("InvalidParameter", "Ipv6CidrBlock must be 0 to 255.")
+VPC_IPV6_BLOCK_INVALID = ErrorSpec(
+    "IllegalParam.VpcIpv6CidrBlock", "The VpcIpv6CidrBlock {value} is not the VPC's."
+)
+IPV6_INDEX = Param(
+    "Ipv6CidrBlock",
+    INTEGER,
+    minimum=0,
+    maximum=255,
+    invalid=IPV6_INDEX_INVALID,
+    doc="0 to 255: the last eight bits of the vSwitch's /64 inside its VPC's /56 (the VPC "
+    "must have IPv6; one /64 per vSwitch).",
+)
+VPC_IPV6_BLOCK = Param(
+    "VpcIpv6CidrBlock",
+    max_length=64,
+    doc="The VPC's /56 (a VPC has one: any other block is refused).",
+)
+
+
+def _check_vpc_block(vpc: network.Vpc, p: dict[str, Any]) -> None:
+    """A VpcIpv6CidrBlock given must be the VPC's own /56 (a VPC without one is refused by
+    the core, with the vendor's code for that)."""
+    given = p.get("VpcIpv6CidrBlock")
+    if given is not None and vpc.ipv6_cidr_block is not None and given != vpc.ipv6_cidr_block:
+        raise E.vendor(VPC_IPV6_BLOCK_INVALID, value=p["VpcIpv6CidrBlock"])
 
 
 def _check_vswitch_cidr(value: str) -> None:
@@ -93,8 +121,8 @@ def render_vswitch(
             "RouteTableId": (vpc.extra.get("RouteTableId", "") if vpc else ""),
             "RouteTableType": "System",
         },
-        "Ipv6CidrBlock": "",
-        "EnabledIpv6": False,
+        "Ipv6CidrBlock": s.ipv6_cidr_block or "",
+        "EnabledIpv6": s.ipv6_cidr_block is not None,
         "NetworkAclId": "",
         "ShareType": "Sharing",
         "Tags": tags_out(tags),
@@ -122,8 +150,8 @@ def _free(subnet: network.Subnet, used: int) -> int:
         name_param("Description", VSWITCH_DESCRIPTION_INVALID, 256),
         common.CLIENT_TOKEN,
         common.tags(),
-        Param("Ipv6CidrBlock", INTEGER, refused=NO_IPV6),
-        Param("VpcIpv6CidrBlock", refused=NO_IPV6),
+        IPV6_INDEX,
+        VPC_IPV6_BLOCK,
     ],
 )
 def create_vswitch(call: Call, p: dict[str, Any]) -> dict[str, Any]:
@@ -147,6 +175,9 @@ def create_vswitch(call: Call, p: dict[str, Any]) -> dict[str, Any]:
                 ready_after=READY_AFTER,
                 extra={"ResourceGroupId": vpc.extra.get("ResourceGroupId", "")},
             )
+            if "Ipv6CidrBlock" in p:
+                _check_vpc_block(vpc, p)
+                subnet = network.enable_subnet_ipv6(conn, where, subnet.id, p["Ipv6CidrBlock"])
             core_tags.set_tags(
                 conn,
                 call.account.id,
@@ -170,7 +201,7 @@ def create_vswitch(call: Call, p: dict[str, Any]) -> dict[str, Any]:
         Param("ZoneId"),
         Param("VSwitchName"),
         Param("IsDefault", BOOLEAN, doc="OpenECS creates no default vSwitches: true lists none."),
-        ipv4_only("EnableIpv6"),
+        ipv6_filter("EnableIpv6"),
         RESOURCE_GROUP_ID,
         Param("RouteTableId"),
         common.tags(),
@@ -212,6 +243,7 @@ def describe_vswitches(call: Call, p: dict[str, Any]) -> dict[str, Any]:
                 or vpcs[s.vpc_id].extra.get("RouteTableId") == p["RouteTableId"]
             )
             and p.get("VSwitchOwnerId", call.account.id) == call.account.id
+            and ("EnableIpv6" not in p or (s.ipv6_cidr_block is not None) == p["EnableIpv6"])
             and tags_match(dict(tags[s.id]), wanted_tags)
         ]
         page = by_page_number(subnets, p["PageNumber"], p["PageSize"])
@@ -253,13 +285,18 @@ def describe_vswitch_attributes(call: Call, p: dict[str, Any]) -> dict[str, Any]
         Param("VSwitchId", required=True),
         name_param("VSwitchName", VSWITCH_NAME_INVALID),
         name_param("Description", VSWITCH_DESCRIPTION_INVALID, 256),
-        ipv4_only("EnableIPv6"),
-        Param("Ipv6CidrBlock", INTEGER, refused=NO_IPV6),
-        Param("VpcIpv6CidrBlock", refused=NO_IPV6),
+        Param(
+            "EnableIPv6",
+            BOOLEAN,
+            doc="true (with Ipv6CidrBlock) gives the vSwitch a /64 of its VPC's /56; false "
+            "changes nothing (IPv6 cannot be taken back from a vSwitch here).",
+        ),
+        IPV6_INDEX,
+        VPC_IPV6_BLOCK,
     ],
 )
 def modify_vswitch_attribute(call: Call, p: dict[str, Any]) -> dict[str, Any]:
-    """Rename or re-describe a vSwitch."""
+    """Rename or re-describe a vSwitch, or enable IPv6 on it."""
     changes = {}
     if "VSwitchName" in p:
         changes["name"] = p["VSwitchName"]
@@ -267,6 +304,13 @@ def modify_vswitch_attribute(call: Call, p: dict[str, Any]) -> dict[str, Any]:
         changes["description"] = p["Description"]
     with call.db.write() as conn:
         where, subnet = locate(conn, call, p.get("RegionId"), network.get_subnet, p["VSwitchId"])
+        # As on the vendor's API, an Ipv6CidrBlock alone enables IPv6 too (unless
+        # EnableIPv6=false); EnableIPv6=true needs one.
+        if p.get("EnableIPv6", "Ipv6CidrBlock" in p):
+            if "Ipv6CidrBlock" not in p:
+                raise E.vendor(IPV6_INDEX_MISSING)
+            _check_vpc_block(network.get_vpc(conn, where, subnet.vpc_id), p)
+            network.enable_subnet_ipv6(conn, where, subnet.id, p["Ipv6CidrBlock"])
         network.update_subnet(conn, where, subnet.id, **changes)
     return {}
 
