@@ -88,12 +88,7 @@ def from_row(row: Any) -> Disk:
 
 def scoped(scope: Scope) -> Any:
     """The ``disks`` rows of one cloud, account and region."""
-    return (
-        select(disks)
-        .where(disks.c.cloud == scope.cloud)
-        .where(disks.c.account_id == scope.account_id)
-        .where(disks.c.region == scope.region)
-    )
+    return scope.rows(disks)
 
 
 def _locked(conn: Connection, query: Any) -> Any:

@@ -41,6 +41,7 @@ STOPPED = "stopped"
 REBOOTING = "rebooting"
 DELETING = "deleting"
 
+TAGGED = "instance"  # the core's resource type of an instance's (a server's) tags
 TRANSITION_TASK = "instance.transition"
 RELEASE_TASK = "instance.release"
 
@@ -131,12 +132,7 @@ def _instance(row: Any) -> Instance:
 
 
 def _scoped(scope: Scope) -> Any:
-    return (
-        select(instances)
-        .where(instances.c.cloud == scope.cloud)
-        .where(instances.c.account_id == scope.account_id)
-        .where(instances.c.region == scope.region)
-    )
+    return scope.rows(instances)
 
 
 # -- creation

@@ -353,12 +353,7 @@ def _load(conn: Connection, rows: Sequence[Any]) -> list[Interface]:
 
 
 def _scoped(scope: Scope) -> Any:
-    return (
-        select(network_interfaces)
-        .where(network_interfaces.c.cloud == scope.cloud)
-        .where(network_interfaces.c.account_id == scope.account_id)
-        .where(network_interfaces.c.region == scope.region)
-    )
+    return scope.rows(network_interfaces)
 
 
 def get_interface(

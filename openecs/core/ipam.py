@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
@@ -117,17 +118,28 @@ def _lowest_free(conn: Connection, subnet_id: str, last: int) -> int | None:
     return None if row is None else int(row)
 
 
-def _claim(conn: Connection, subnet_id: str, address: int, owner_type: str, owner_id: str) -> bool:
+def claim_row(conn: Connection, table: Any, **values: Any) -> bool:
+    """Insert one allocation row; False when its key is taken (the database refuses a second claim).
+
+    The insert runs in a savepoint, so a refused claim leaves the caller's transaction usable.
+    """
     try:
         with conn.begin_nested():
-            conn.execute(
-                insert(ip_allocations).values(
-                    subnet_id=subnet_id, address=address, owner_type=owner_type, owner_id=owner_id
-                )
-            )
+            conn.execute(insert(table).values(**values))
         return True
     except IntegrityError:
         return False
+
+
+def _claim(conn: Connection, subnet_id: str, address: int, owner_type: str, owner_id: str) -> bool:
+    return claim_row(
+        conn,
+        ip_allocations,
+        subnet_id=subnet_id,
+        address=address,
+        owner_type=owner_type,
+        owner_id=owner_id,
+    )
 
 
 def allocate(

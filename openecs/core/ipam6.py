@@ -21,9 +21,9 @@ import ipaddress
 import secrets
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, delete, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, delete, func, select
 
+from openecs.core import ipam
 from openecs.core.errors import Conflict, Invalid, QuotaExceeded
 from openecs.store.tables import ipv6_allocations
 
@@ -61,16 +61,14 @@ def _block_of(address: int, net: ipaddress.IPv6Network) -> str:
 
 
 def _insert(conn: Connection, subnet_id: str, key: str, owner_type: str, owner_id: str) -> bool:
-    try:
-        with conn.begin_nested():
-            conn.execute(
-                insert(ipv6_allocations).values(
-                    subnet_id=subnet_id, address=key, owner_type=owner_type, owner_id=owner_id
-                )
-            )
-        return True
-    except IntegrityError:
-        return False
+    return ipam.claim_row(
+        conn,
+        ipv6_allocations,
+        subnet_id=subnet_id,
+        address=key,
+        owner_type=owner_type,
+        owner_id=owner_id,
+    )
 
 
 def _open_block(conn: Connection, subnet_id: str, block: str) -> bool:

@@ -82,12 +82,7 @@ def _key_pair(row: Any) -> KeyPair:
 
 
 def _scoped(scope: Scope) -> Any:
-    return (
-        select(key_pairs)
-        .where(key_pairs.c.cloud == scope.cloud)
-        .where(key_pairs.c.account_id == scope.account_id)
-        .where(key_pairs.c.region == scope.region)
-    )
+    return scope.rows(key_pairs)
 
 
 # -- keys and fingerprints

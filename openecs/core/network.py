@@ -40,6 +40,15 @@ class Scope:
     account_id: int
     region: str
 
+    def rows(self, table: Any, *columns: Any) -> Any:
+        """``SELECT`` of ``table`` (and any extra ``columns``) limited to this scope's rows."""
+        return (
+            select(table, *columns)
+            .where(table.c.cloud == self.cloud)
+            .where(table.c.account_id == self.account_id)
+            .where(table.c.region == self.region)
+        )
+
 
 @dataclass(frozen=True)
 class Vpc:
@@ -112,12 +121,7 @@ def _subnet(row: Any) -> Subnet:
 
 
 def _scoped(table: Any, scope: Scope) -> Any:
-    return (
-        select(table)
-        .where(table.c.cloud == scope.cloud)
-        .where(table.c.account_id == scope.account_id)
-        .where(table.c.region == scope.region)
-    )
+    return scope.rows(table)
 
 
 # -- VPCs

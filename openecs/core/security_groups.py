@@ -120,12 +120,7 @@ def _rule(row: Any) -> Rule:
 
 
 def _scoped(scope: Scope) -> Any:
-    return (
-        select(security_groups)
-        .where(security_groups.c.cloud == scope.cloud)
-        .where(security_groups.c.account_id == scope.account_id)
-        .where(security_groups.c.region == scope.region)
-    )
+    return scope.rows(security_groups)
 
 
 # -- groups
@@ -323,7 +318,9 @@ def add_rules(
             continue
         # A microsecond apart, so that rules added together list in the order they were given.
         created = now + n * 1e-6
-        rule = Rule(**{**spec.__dict__, "id": rule_id(), "group_id": group_id, "created_at": created})
+        rule = Rule(
+            **{**spec.__dict__, "id": rule_id(), "group_id": group_id, "created_at": created}
+        )
         conn.execute(
             insert(security_group_rules).values(
                 id=rule.id,

@@ -72,12 +72,7 @@ def _scoped(scope: Scope) -> Any:
         .where(versions_t.c.template_id == templates_t.c.id)
         .scalar_subquery()
     )
-    return (
-        select(templates_t, latest.label("latest_version"))
-        .where(templates_t.c.cloud == scope.cloud)
-        .where(templates_t.c.account_id == scope.account_id)
-        .where(templates_t.c.region == scope.region)
-    )
+    return scope.rows(templates_t, latest.label("latest_version"))
 
 
 def _template(row: Any) -> Template:

@@ -15,6 +15,7 @@ import binascii
 from typing import Any
 
 from openecs.core import catalog
+from openecs.core import instances as core_instances
 from openecs.faces.aliyun import common
 from openecs.faces.aliyun import errors as E
 from openecs.faces.aliyun.ecs import instance_billing as billing
@@ -26,7 +27,7 @@ from openecs.faces.params import BOOLEAN, INTEGER, LIST, STRUCT, ErrorSpec, Para
 # RunInstances' IPv6 addresses of the primary interface: the interface's own declarations.
 PRIMARY_IPV6 = tuple(q for q in IPV6_PARAMS if q.name in ("Ipv6Address", "Ipv6AddressCount"))
 
-TAGGED = "instance"  # the core's resource type in the tags table
+TAGGED = core_instances.TAGGED  # an instance's tags: one resource type for both clouds
 MAX_AMOUNT = 100
 MAX_DATA_DISKS = 16
 MAX_USER_DATA = 32 * 1024  # bytes, before base64

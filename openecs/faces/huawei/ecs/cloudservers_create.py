@@ -65,7 +65,7 @@ METADATA_VALUE_MAX = 255
 TAGS_MAX = 10
 TAG_KEY = r"[A-Za-z0-9_-]{1,36}"
 TAG_VALUE = r"[A-Za-z0-9_.-]{0,43}"
-TAGGED = "instance"  # the core's resource type of a server's tags (as Alibaba's instances)
+TAGGED = inst.TAGGED  # an instance's tags: one resource type for both clouds
 PASSWORD_SPECIALS = "!@$%^-_=+[{}]:,./?"
 PASSWORD_LENGTH = (8, 26)
 ADMIN_USER = "root"
