@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from openecs.core import interfaces, network
 from openecs.core import tags as core_tags
@@ -240,7 +240,7 @@ def create_instances(
 
 
 def get_instance(conn: Connection, scope: Scope, instance_id: str) -> Instance:
-    row = conn.execute(_scoped(scope).where(instances.c.id == instance_id)).first()
+    row = conn.execute(scope.row_by_id(instances), {"id": instance_id}).first()
     if row is None:
         raise NotFound(
             "instance.not_found", f"The instance {instance_id} does not exist.", id=instance_id
@@ -255,8 +255,7 @@ def lock_instance(conn: Connection, scope: Scope, instance_id: str) -> Instance:
     instance take turns, the second reading what the first committed.
     (SQLite has one writer at a time anyway and ignores the lock.)
     """
-    query = _scoped(scope).where(instances.c.id == instance_id).with_for_update()
-    row = conn.execute(query).first()
+    row = conn.execute(scope.row_by_id(instances, for_update=True), {"id": instance_id}).first()
     if row is None:
         return get_instance(conn, scope, instance_id)  # raises instance.not_found
     return _instance(row)
@@ -297,14 +296,19 @@ def disks_of(conn: Connection, instance_ids: Sequence[str]) -> dict[str, list[di
 # -- changes of state
 
 
+# The SET clause comes from the parameters' column names (built once, compiled per column set).
+_CAS = (
+    update(instances)
+    .where(instances.c.id == bindparam("b_id"))
+    .where(instances.c.version == bindparam("b_version"))
+)
+
+
 def _cas(conn: Connection, instance: Instance, **values: Any) -> None:
     """Write ``values`` if nobody changed the instance since it was read (its version)."""
-    done = conn.execute(
-        update(instances)
-        .where(instances.c.id == instance.id)
-        .where(instances.c.version == instance.version)
-        .values(version=instance.version + 1, **values)
-    ).rowcount
+    params = {**values, "version": instance.version + 1}
+    params.update(b_id=instance.id, b_version=instance.version)
+    done = conn.execute(_CAS, params).rowcount
     if done != 1:
         raise Conflict(
             "instance.incorrect_status",
@@ -396,9 +400,20 @@ def reboot(
     return instance
 
 
-def update_instance(conn: Connection, scope: Scope, instance_id: str, **changes: Any) -> Instance:
-    """Change attributes (not the state), with the same compare-and-swap as a state change."""
-    instance = get_instance(conn, scope, instance_id)
+def update_instance(
+    conn: Connection,
+    scope: Scope,
+    instance_id: str,
+    *,
+    current: Instance | None = None,
+    **changes: Any,
+) -> Instance:
+    """Change attributes (not the state), with the same compare-and-swap as a state change.
+
+    ``current`` is the instance as the caller already read it in this
+    transaction (saves a read; the compare-and-swap still refuses a stale one).
+    """
+    instance = current if current is not None else get_instance(conn, scope, instance_id)
     allowed = {
         "name",
         "hostname",
@@ -413,10 +428,14 @@ def update_instance(conn: Connection, scope: Scope, instance_id: str, **changes:
     values = {k: v for k, v in changes.items() if k in allowed}
     if "deletion_protection" in values:
         values["deletion_protection"] = int(values["deletion_protection"])
+    extra = instance.extra
     if "extra" in changes:
-        values["extra"] = json.dumps({**instance.extra, **changes["extra"]})
+        extra = {**instance.extra, **changes["extra"]}
+        values["extra"] = json.dumps(extra)
     _cas(conn, instance, **values)
-    return get_instance(conn, scope, instance_id)
+    shown = {**values, "extra": extra, "version": instance.version + 1}
+    shown["deletion_protection"] = bool(shown.get("deletion_protection", instance.deletion_protection))
+    return replace(instance, **shown)
 
 
 def modify_extra(

@@ -14,12 +14,13 @@ deleted. Vendor rules (which prefix lengths, name patterns) belong to the faces.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from openecs.core import ipam, ipam6
@@ -41,13 +42,32 @@ class Scope:
     region: str
 
     def rows(self, table: Any, *columns: Any) -> Any:
-        """``SELECT`` of ``table`` (and any extra ``columns``) limited to this scope's rows."""
-        return (
-            select(table, *columns)
-            .where(table.c.cloud == self.cloud)
-            .where(table.c.account_id == self.account_id)
-            .where(table.c.region == self.region)
-        )
+        """``SELECT`` of ``table`` (and any extra ``columns``) limited to this scope's rows.
+
+        Statements are immutable, so each scope's is built once (building the
+        three comparisons costs more than running an indexed lookup).
+        """
+        return _scoped_select(self, table, columns)
+
+    def row_by_id(self, table: Any, *, for_update: bool = False) -> Any:
+        """``SELECT`` of one of this scope's rows of ``table``: execute with ``{"id": ...}``."""
+        return _scoped_by_id(self, table, for_update)
+
+
+@functools.lru_cache(maxsize=4096)
+def _scoped_select(scope: Scope, table: Any, columns: tuple[Any, ...]) -> Any:
+    return (
+        select(table, *columns)
+        .where(table.c.cloud == scope.cloud)
+        .where(table.c.account_id == scope.account_id)
+        .where(table.c.region == scope.region)
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _scoped_by_id(scope: Scope, table: Any, for_update: bool) -> Any:
+    query = _scoped_select(scope, table, ()).where(table.c.id == bindparam("id"))
+    return query.with_for_update() if for_update else query
 
 
 @dataclass(frozen=True)

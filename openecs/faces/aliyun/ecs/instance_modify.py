@@ -24,8 +24,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from sqlalchemy import Connection
+
 from openecs.core import catalog, interfaces, lifetimes
 from openecs.core import instances as core
+from openecs.core.errors import NotFound
 from openecs.core.passwords import hash_password
 from openecs.faces.aliyun import common
 from openecs.faces.aliyun import errors as E
@@ -328,9 +331,8 @@ def modify_instance_attribute(call: Call, p: dict[str, Any]) -> dict[str, Any]:
     """Change any of an instance's attributes; every check passes before anything is written."""
     asked = ASKED & p.keys()
     with call.db.write() as conn:
-        found = find_instance(conn, call, p["InstanceId"])
-        where = scope(call, found.region)
-        vm = core.lock_instance(conn, where, found.id)
+        vm = _locked_instance(conn, call, p["InstanceId"])
+        where = scope(call, vm.region)
         if not asked:
             return {}
         _not_in(vm, (core.DELETING,), INCORRECT_STATUS)
@@ -367,15 +369,17 @@ def modify_instance_attribute(call: Call, p: dict[str, Any]) -> dict[str, Any]:
             if not attributes.burstable(itype):
                 raise E.vendor(CREDIT_TYPE)
             extra[attributes.CREDIT] = p["CreditSpecification"]
-        primary = membership.primary_interface(conn, where, vm)
-        queues = None
-        if "NetworkInterfaceQueueNumber" in p:
-            nics = interfaces.list_interfaces(conn, where, device_id=vm.id)
-            queues = _queue_number(vm, itype, nics, p["NetworkInterfaceQueueNumber"])
         groups = p.get("SecurityGroupIds")
-        if groups is not None:
-            chosen = membership.groups_in_vpc(conn, where, vm.vpc_id, groups)
-            membership.one_type(chosen, GROUP_TYPES)
+        queues = None
+        if groups is not None or "NetworkInterfaceQueueNumber" in p:
+            # Only these two reach the primary interface: the common renames skip its reads.
+            primary = membership.primary_interface(conn, where, vm)
+            if "NetworkInterfaceQueueNumber" in p:
+                nics = interfaces.list_interfaces(conn, where, device_id=vm.id)
+                queues = _queue_number(vm, itype, nics, p["NetworkInterfaceQueueNumber"])
+            if groups is not None:
+                chosen = membership.groups_in_vpc(conn, where, vm.vpc_id, groups)
+                membership.one_type(chosen, GROUP_TYPES)
         # -- every check passed: write (one transaction)
         if groups is not None:
             interfaces.set_groups(conn, where, primary.id, groups)
@@ -384,5 +388,16 @@ def modify_instance_attribute(call: Call, p: dict[str, Any]) -> dict[str, Any]:
                 conn, where, primary.id, extra={attributes.QUEUE_NUMBER: queues}
             )
         if changes or extra:
-            core.update_instance(conn, where, vm.id, **changes, extra=extra)
+            core.update_instance(conn, where, vm.id, current=vm, **changes, extra=extra)
     return {}
+
+
+def _locked_instance(conn: Connection, call: Call, instance_id: str) -> core.Instance:
+    """The instance, its row held to the transaction's end; the request's region is tried first."""
+    if call.region_id:
+        try:
+            return core.lock_instance(conn, scope(call, call.region_id), instance_id)
+        except NotFound:
+            pass  # the vendor finds an instance of another region too
+    found = find_instance(conn, call, instance_id)
+    return core.lock_instance(conn, scope(call, found.region), found.id)
