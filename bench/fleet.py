@@ -196,6 +196,7 @@ class Phase:
     stages: Callable[[Cloud, int], list[Stage]]
     items: Callable[[Cloud, int], int]  # the work done: instances made, listed, changed...
     needed: bool = True  # later phases need what it makes (a failure skips them)
+    concurrent: bool = False  # the issue's --clients applies to C, D and E; the rest run on one
 
 
 def _setup(c: Cloud, n: int) -> list[Stage]:
@@ -263,9 +264,19 @@ PHASES = [
         _describe,
         lambda c, n: SWEEPS * n,
         needed=False,
+        concurrent=True,
     ),
-    Phase("D", "ModifyInstanceAttribute on every instance", _modify, lambda c, n: n, needed=False),
-    Phase("E", "CreateNetworkInterface x N", _interfaces, lambda c, n: n, needed=False),
+    Phase(
+        "D",
+        "ModifyInstanceAttribute on every instance",
+        _modify,
+        lambda c, n: n,
+        needed=False,
+        concurrent=True,
+    ),
+    Phase(
+        "E", "CreateNetworkInterface x N", _interfaces, lambda c, n: n, needed=False, concurrent=True
+    ),
     Phase(
         "F",
         "delete every instance and interface",
@@ -324,6 +335,7 @@ class Result:
 
 
 def run_phase(phase: Phase, cloud: Cloud, n: int, clients: int, limit: float) -> Result:
+    clients = clients if phase.concurrent else 1
     timed = run_stages(cloud, phase.stages(cloud, n), clients, limit)
     result = Result(phase.key, cloud.name, clients, timed.status, timed.detail)
     result.rss_mb = cloud.server.rss_mb()
