@@ -48,6 +48,9 @@ def set_tags(
     limit: int | None = None,
 ) -> list[Tag]:
     """Add or overwrite tags (a key set again takes the new value); refuse past ``limit``."""
+    pairs = list(pairs)
+    if not pairs:
+        return get_tags(conn, resource_id)  # nothing to add: a creation without tags
     current = dict(get_tags(conn, resource_id))
     position = conn.execute(
         select(func.coalesce(func.max(tags.c.position), 0)).where(tags.c.resource_id == resource_id)

@@ -251,14 +251,17 @@ def _insert_version(
     return Version(template_id, number, version_id, description, data, now)
 
 
-def _claim_number(conn: Connection, scope: Scope, template_id: str, now: float) -> int:
+def _claim_number(
+    conn: Connection, scope: Scope, template_id: str, now: float, read: Template | None
+) -> int:
     """The next version number, claimed by a compare-and-swap on ``last_number``.
 
     The successful UPDATE also holds the template row until the transaction
-    ends, so what the caller counts next no other writer can change.
+    ends, so what the caller counts next no other writer can change. ``read``
+    is the template as the caller read it (the first swap needs no read).
     """
-    for _ in range(_MAX_CLAIMS):
-        template = get(conn, scope, template_id=template_id)
+    for attempt in range(_MAX_CLAIMS):
+        template = read if attempt == 0 and read else get(conn, scope, template_id=template_id)
         claimed = conn.execute(
             update(templates_t)
             .where(templates_t.c.id == template.id)
@@ -282,10 +285,14 @@ def add_version(
     now: float,
     description: str = "",
     max_versions: int | None = None,
+    read: Template | None = None,
 ) -> Version:
-    """Add the template's next version; refused when it already has ``max_versions``."""
-    number = _claim_number(conn, scope, template_id, now)
-    if max_versions is not None and len(versions_of(conn, [template_id])) >= max_versions:
+    """Add the template's next version; refused when it already has ``max_versions``.
+
+    ``read``: the template as the caller read it in this transaction, if it did.
+    """
+    number = _claim_number(conn, scope, template_id, now, read)
+    if max_versions is not None and _version_count(conn, template_id) >= max_versions:
         raise QuotaExceeded(
             "launch_template.version_limit",
             f"A launch template can have at most {max_versions} versions.",
@@ -293,6 +300,12 @@ def add_version(
             id=template_id,
         )
     return _insert_version(conn, template_id, number, version_id, description, data, now)
+
+
+def _version_count(conn: Connection, template_id: str) -> int:
+    return conn.execute(
+        select(func.count()).select_from(versions_t).where(versions_t.c.template_id == template_id)
+    ).scalar_one()
 
 
 def versions_of(

@@ -47,6 +47,7 @@ def create_launch_template_version(call: Call, p: dict[str, Any]) -> dict[str, A
             now=call.clock.now(),
             description=p.get("VersionDescription", ""),
             max_versions=ltp.MAX_VERSIONS,
+            read=template,
         )
     return {"LaunchTemplateId": template.id, "LaunchTemplateVersionNumber": version.number}
 
