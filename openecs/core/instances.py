@@ -434,7 +434,8 @@ def update_instance(
         values["extra"] = json.dumps(extra)
     _cas(conn, instance, **values)
     shown = {**values, "extra": extra, "version": instance.version + 1}
-    shown["deletion_protection"] = bool(shown.get("deletion_protection", instance.deletion_protection))
+    protected = shown.get("deletion_protection", instance.deletion_protection)
+    shown["deletion_protection"] = bool(protected)
     return replace(instance, **shown)
 
 

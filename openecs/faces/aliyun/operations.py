@@ -36,8 +36,6 @@ class AliyunOperation:
     handler: Handler
     checker: Checker
     doc: str
-    # False for operations that read only the catalog: they may run on the event loop.
-    uses_store: bool = True
 
     @property
     def version(self) -> str:
@@ -54,7 +52,6 @@ def operation(
     params: Iterable[Param] = (),
     rules: Iterable[Rule] = (),
     doc: str = "",
-    uses_store: bool = True,
 ) -> Callable[[Handler], Handler]:
     if product not in PRODUCTS:
         raise ValueError(f"unknown Alibaba product {product!r}")
@@ -72,7 +69,6 @@ def operation(
             handler=fn,
             checker=Checker(declared, rules, defaults=aliyun_errors.PARAM_DEFAULTS, mode="text"),
             doc=doc or (fn.__doc__ or "").strip().split("\n")[0],
-            uses_store=uses_store,
         )
         return fn
 

@@ -72,7 +72,6 @@ def _shape_rules(p: dict[str, Any]) -> None:
 @operation(
     "Ecs",
     "DescribeAvailableResource",
-    uses_store=False,
     params=[
         REGION_ID,
         Param(

@@ -179,7 +179,6 @@ def _matches(image: dict[str, Any], p: dict[str, Any], itype: dict[str, Any] | N
 @operation(
     "Ecs",
     "DescribeImages",
-    uses_store=False,
     params=PARAMS,
     rules=[Check(_owner_rules, "IsPublic/ImageOwnerId need ImageOwnerAlias=others")],
 )

@@ -137,7 +137,7 @@ def _matches(t: dict[str, Any], p: dict[str, Any]) -> bool:
     return True
 
 
-@operation("Ecs", "DescribeInstanceTypes", params=_declarations(), uses_store=False)
+@operation("Ecs", "DescribeInstanceTypes", params=_declarations())
 def describe_instance_types(call: Call, p: dict[str, Any]) -> dict[str, Any]:
     """List instance types with their vCPUs, memory, network and ENI limits."""
     indexed = [(i, t) for i, t in enumerate(catalog.aliyun_instance_types()) if _matches(t, p)]
@@ -148,7 +148,6 @@ def describe_instance_types(call: Call, p: dict[str, Any]) -> dict[str, Any]:
 @operation(
     "Ecs",
     "DescribeInstanceTypeFamilies",
-    uses_store=False,
     params=[
         REGION_ID,
         Param("Generation", max_length=32, doc="ecs-1 ... ecs-7; another value matches no family."),

@@ -14,7 +14,6 @@ from openecs.faces.params import Param
 @operation(
     "Ecs",
     "DescribeRegions",
-    uses_store=False,
     params=[
         REGION_ID_IGNORED,
         ACCEPT_LANGUAGE,

@@ -27,7 +27,6 @@ SPOT_STRATEGIES = ("NoSpot", "SpotWithPriceLimit", "SpotAsPriceGo")
 @operation(
     "Ecs",
     "DescribeZones",
-    uses_store=False,
     params=[
         REGION_ID,
         replace(
