@@ -31,6 +31,7 @@ from openecs.core import tags as core_tags
 from openecs.core.errors import Conflict, NotFound
 from openecs.core.network import Scope
 from openecs.engine.tasks import TaskContext, handler, schedule
+from openecs.store.prepared import Prepared
 from openecs.store.tables import disks, instances
 
 PENDING = "pending"
@@ -125,7 +126,7 @@ class Instance:
 
 
 def _instance(row: Any) -> Instance:
-    values = dict(row._mapping)
+    values = dict(row if isinstance(row, dict) else row._mapping)
     values["deletion_protection"] = bool(values["deletion_protection"])
     values["extra"] = json.loads(values["extra"])
     return Instance(**values)
@@ -240,7 +241,7 @@ def create_instances(
 
 
 def get_instance(conn: Connection, scope: Scope, instance_id: str) -> Instance:
-    row = conn.execute(scope.row_by_id(instances), {"id": instance_id}).first()
+    row = scope.row_by_id(instances).first(conn, {"id": instance_id})
     if row is None:
         raise NotFound(
             "instance.not_found", f"The instance {instance_id} does not exist.", id=instance_id
@@ -255,7 +256,7 @@ def lock_instance(conn: Connection, scope: Scope, instance_id: str) -> Instance:
     instance take turns, the second reading what the first committed.
     (SQLite has one writer at a time anyway and ignores the lock.)
     """
-    row = conn.execute(scope.row_by_id(instances, for_update=True), {"id": instance_id}).first()
+    row = scope.row_by_id(instances, for_update=True).first(conn, {"id": instance_id})
     if row is None:
         return get_instance(conn, scope, instance_id)  # raises instance.not_found
     return _instance(row)
@@ -297,7 +298,7 @@ def disks_of(conn: Connection, instance_ids: Sequence[str]) -> dict[str, list[di
 
 
 # The SET clause comes from the parameters' column names (built once, compiled per column set).
-_CAS = (
+_CAS = Prepared(
     update(instances)
     .where(instances.c.id == bindparam("b_id"))
     .where(instances.c.version == bindparam("b_version"))
@@ -308,7 +309,7 @@ def _cas(conn: Connection, instance: Instance, **values: Any) -> None:
     """Write ``values`` if nobody changed the instance since it was read (its version)."""
     params = {**values, "version": instance.version + 1}
     params.update(b_id=instance.id, b_version=instance.version)
-    done = conn.execute(_CAS, params).rowcount
+    done = _CAS.rowcount(conn, params)
     if done != 1:
         raise Conflict(
             "instance.incorrect_status",

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from openecs.core import ipam, ipam6
 from openecs.core.errors import Conflict, Invalid, NotFound
 from openecs.engine.tasks import TaskContext, handler, schedule
+from openecs.store.prepared import Prepared
 from openecs.store.tables import subnets, vpcs
 
 CREATING = "creating"
@@ -49,8 +50,8 @@ class Scope:
         """
         return _scoped_select(self, table, columns)
 
-    def row_by_id(self, table: Any, *, for_update: bool = False) -> Any:
-        """``SELECT`` of one of this scope's rows of ``table``: execute with ``{"id": ...}``."""
+    def row_by_id(self, table: Any, *, for_update: bool = False) -> Prepared:
+        """One of this scope's rows of ``table``, prepared: ``.first(conn, {"id": ...})``."""
         return _scoped_by_id(self, table, for_update)
 
 
@@ -65,9 +66,9 @@ def _scoped_select(scope: Scope, table: Any, columns: tuple[Any, ...]) -> Any:
 
 
 @functools.lru_cache(maxsize=4096)
-def _scoped_by_id(scope: Scope, table: Any, for_update: bool) -> Any:
+def _scoped_by_id(scope: Scope, table: Any, for_update: bool) -> Prepared:
     query = _scoped_select(scope, table, ()).where(table.c.id == bindparam("id"))
-    return query.with_for_update() if for_update else query
+    return Prepared(query.with_for_update() if for_update else query)
 
 
 @dataclass(frozen=True)
