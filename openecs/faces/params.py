@@ -307,6 +307,8 @@ class Checker:
         mode: str = "text",
     ) -> None:
         self.params = tuple(params)
+        # Most of an operation's parameters are absent from a request: known by their first part.
+        self._heads = tuple((p, p.name.split(".", 1)[0]) for p in self.params)
         self.rules = tuple(rules)
         self.defaults = defaults
         self.mode = mode
@@ -316,7 +318,13 @@ class Checker:
         """Text mode: check flattened string parameters, return typed values by declared name."""
         tree = flat_tree(flat)
         out: dict[str, Any] = {}
-        for p in self.params:
+        for p, head in self._heads:
+            if head not in tree:  # absent: what _finish makes of no value, without the walk
+                if p.required:
+                    (p.missing or self.defaults.missing).raise_(p.name)
+                if p.default is not None:
+                    out[p.name] = p.default
+                continue
             node = _lookup(tree, p.name)
             value = self._from_node(p, node, p.name)
             if value is not None:
