@@ -28,10 +28,11 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from openecs.core import interfaces, network
 from openecs.core import tags as core_tags
-from openecs.core.errors import Conflict, NotFound
+from openecs.core.errors import Conflict, NotFound, QuotaExceeded
 from openecs.core.network import Scope
-from openecs.engine.tasks import TaskContext, handler, schedule
+from openecs.engine.tasks import TaskContext, handler, schedule, schedule_many
 from openecs.store.tables import disks, instances
+from openecs.store.tables import tags as tag_rows
 
 PENDING = "pending"
 STARTING = "starting"
@@ -146,15 +147,68 @@ def create_instances(
     now: float,
     boot_seconds: float,
     boot: bool = True,
+    tags: Sequence[core_tags.Tag] = (),
+    tag_limit: int | None = None,
 ) -> list[Instance]:
     """Create every instance of a batch, or none: one transaction, one refusal rolls back all.
 
     ``boot=False`` leaves each instance Stopped once created (Alibaba's CreateInstance)
-    instead of starting it.
+    instead of starting it. ``tags`` are set on every new instance (at most ``tag_limit``
+    keys). A batch costs a fixed number of statements, whatever its size: every check
+    first (each subnet read once), then one executemany per table.
     """
-    made: list[Instance] = []
+    if not specs:
+        return []
+    subnets = _subnets_for(conn, scope, specs)
+    interfaces.create_interfaces(
+        conn,
+        scope,
+        [
+            interfaces.NewInterface(
+                interface_id=spec.interface_id,
+                subnet_id=spec.subnet_id,
+                group_ids=spec.group_ids,
+                device_id=spec.instance_id,
+                primary_ip=spec.primary_ip,
+                ipv6=spec.ipv6,
+            )
+            for spec in specs
+        ],
+        now=now,
+        status=interfaces.IN_USE,
+        type="primary",
+        extra={"delete_on_release": True},
+    )
+    conn.execute(
+        insert(instances),
+        [_instance_row(scope, spec, subnets[spec.subnet_id], now) for spec in specs],
+    )
+    disk_rows = [
+        _disk_row(scope, spec, n, disk_id, disk, now)
+        for spec in specs
+        for n, (disk_id, disk) in enumerate(spec.disks)
+    ]
+    if disk_rows:
+        conn.execute(insert(disks), disk_rows)
+    schedule_many(
+        conn, [task for spec in specs for task in _first_steps(spec, now, boot_seconds, boot)]
+    )
+    ids = [spec.instance_id for spec in specs]
+    if tags:
+        _tag_new(conn, scope, ids, tags, tag_limit)
+    made = {vm.id: vm for vm in list_instances(conn, scope, ids=ids)}
+    return [made[i] for i in ids]
+
+
+def _subnets_for(
+    conn: Connection, scope: Scope, specs: Sequence[InstanceSpec]
+) -> dict[str, network.Subnet]:
+    """Each spec's subnet (read once per subnet), refused when it is in another zone."""
+    subnets: dict[str, network.Subnet] = {}
     for spec in specs:
-        subnet = network.get_subnet(conn, scope, spec.subnet_id)
+        subnet = subnets.get(spec.subnet_id)
+        if subnet is None:
+            subnet = subnets[spec.subnet_id] = network.get_subnet(conn, scope, spec.subnet_id)
         if subnet.zone_id and subnet.zone_id != spec.zone_id:  # "" is a regional subnet
             raise Conflict(
                 "instance.zone_mismatch",
@@ -162,78 +216,114 @@ def create_instances(
                 subnet=subnet.id,
                 zone=spec.zone_id,
             )
-        interfaces.create_interface(
-            conn,
-            scope,
-            interface_id=spec.interface_id,
-            subnet_id=subnet.id,
-            now=now,
-            status=interfaces.IN_USE,
-            type="primary",
-            primary_ip=spec.primary_ip,
-            group_ids=spec.group_ids,
-            device_id=spec.instance_id,
-            extra={"delete_on_release": True},
-            ipv6=spec.ipv6,
+    return subnets
+
+
+def _instance_row(
+    scope: Scope, spec: InstanceSpec, subnet: network.Subnet, now: float
+) -> dict[str, Any]:
+    return {
+        "id": spec.instance_id,
+        "cloud": scope.cloud,
+        "account_id": scope.account_id,
+        "region": scope.region,
+        "zone_id": spec.zone_id,
+        "name": spec.name,
+        "hostname": spec.hostname,
+        "description": spec.description,
+        "instance_type": spec.instance_type,
+        "image_id": spec.image_id,
+        "status": PENDING,
+        "vpc_id": subnet.vpc_id,
+        "subnet_id": subnet.id,
+        "key_pair_name": spec.key_pair_name,
+        "password_hash": spec.password_hash,
+        "user_data": spec.user_data,
+        "charge_type": spec.charge_type,
+        "deletion_protection": int(spec.deletion_protection),
+        "created_at": now,
+        "started_at": None,
+        "expires_at": spec.expires_at,
+        "auto_release_at": spec.auto_release_at,
+        "version": 1,
+        "extra": json.dumps(spec.extra),
+    }
+
+
+def _disk_row(
+    scope: Scope, spec: InstanceSpec, position: int, disk_id: str, disk: DiskSpec, now: float
+) -> dict[str, Any]:
+    """The row of an instance's disk: its device is the spec's, or /dev/xvdX by position."""
+    return {
+        "id": disk_id,
+        "cloud": scope.cloud,
+        "account_id": scope.account_id,
+        "region": scope.region,
+        "zone_id": spec.zone_id,
+        "instance_id": spec.instance_id,
+        "type": disk.type,
+        "category": disk.category,
+        "size": disk.size,
+        "device": disk.device or f"/dev/xvd{chr(ord('a') + position)}",
+        "delete_with_instance": int(disk.delete_with_instance),
+        "status": "in_use",
+        "name": disk.name,
+        "description": disk.description,
+        "created_at": now,
+        "extra": json.dumps(disk.extra),
+    }
+
+
+def _first_steps(
+    spec: InstanceSpec, now: float, boot_seconds: float, boot: bool
+) -> list[tuple[str, dict[str, Any], float]]:
+    """A new instance's timed steps (its boot, or its way to Stopped), then its auto-release."""
+    pending_ends = now + boot_seconds * _PENDING_SHARE
+    iid = spec.instance_id
+    if boot:
+        steps = [
+            _step(iid, PENDING, STARTING, pending_ends),
+            _step(iid, STARTING, RUNNING, now + boot_seconds, before=PENDING),
+        ]
+    else:
+        steps = [_step(iid, PENDING, STOPPED, pending_ends)]
+    if spec.auto_release_at is not None:
+        steps.append(_auto_release(iid, spec.auto_release_at))
+    return steps
+
+
+def _tag_new(
+    conn: Connection,
+    scope: Scope,
+    instance_ids: Sequence[str],
+    pairs: Sequence[core_tags.Tag],
+    limit: int | None,
+) -> None:
+    """The same tags on each new instance, as :func:`core_tags.set_tags` sets them on an
+    untagged resource (a key given twice keeps its first place and its last value)."""
+    wanted = dict(pairs)
+    if limit is not None and len(wanted) > limit:
+        raise QuotaExceeded(
+            "tags.too_many",
+            f"A resource can have at most {limit} tags.",
+            limit=limit,
+            id=instance_ids[0],
         )
-        conn.execute(
-            insert(instances).values(
-                id=spec.instance_id,
-                cloud=scope.cloud,
-                account_id=scope.account_id,
-                region=scope.region,
-                zone_id=spec.zone_id,
-                name=spec.name,
-                hostname=spec.hostname,
-                description=spec.description,
-                instance_type=spec.instance_type,
-                image_id=spec.image_id,
-                status=PENDING,
-                vpc_id=subnet.vpc_id,
-                subnet_id=subnet.id,
-                key_pair_name=spec.key_pair_name,
-                password_hash=spec.password_hash,
-                user_data=spec.user_data,
-                charge_type=spec.charge_type,
-                deletion_protection=int(spec.deletion_protection),
-                created_at=now,
-                started_at=None,
-                expires_at=spec.expires_at,
-                auto_release_at=spec.auto_release_at,
-                version=1,
-                extra=json.dumps(spec.extra),
-            )
-        )
-        for n, (disk_id, disk) in enumerate(spec.disks):
-            conn.execute(
-                insert(disks).values(
-                    id=disk_id,
-                    cloud=scope.cloud,
-                    account_id=scope.account_id,
-                    region=scope.region,
-                    zone_id=spec.zone_id,
-                    instance_id=spec.instance_id,
-                    type=disk.type,
-                    category=disk.category,
-                    size=disk.size,
-                    device=disk.device or f"/dev/xvd{chr(ord('a') + n)}",
-                    delete_with_instance=int(disk.delete_with_instance),
-                    status="in_use",
-                    name=disk.name,
-                    description=disk.description,
-                    created_at=now,
-                    extra=json.dumps(disk.extra),
-                )
-            )
-        if boot:
-            _after(conn, spec.instance_id, PENDING, STARTING, now + boot_seconds * _PENDING_SHARE)
-            _after(conn, spec.instance_id, STARTING, RUNNING, now + boot_seconds, before=PENDING)
-        else:
-            _after(conn, spec.instance_id, PENDING, STOPPED, now + boot_seconds * _PENDING_SHARE)
-        if spec.auto_release_at is not None:
-            schedule_auto_release(conn, spec.instance_id, spec.auto_release_at)
-        made.append(get_instance(conn, scope, spec.instance_id))
-    return made
+    conn.execute(
+        insert(tag_rows),
+        [
+            {
+                "resource_id": iid,
+                "key": key,
+                "value": value,
+                "resource_type": TAGGED,
+                "account_id": scope.account_id,
+                "position": position,
+            }
+            for iid in instance_ids
+            for position, (key, value) in enumerate(wanted.items(), start=1)
+        ],
+    )
 
 
 # -- reading
@@ -346,6 +436,16 @@ def _require(instance: Instance, allowed: Sequence[str]) -> None:
         )
 
 
+def _step(
+    instance_id: str, expect: str, to: str, due_at: float, *, before: str | None = None
+) -> tuple[str, dict[str, Any], float]:
+    """The task of the step ``expect -> to``; ``before`` is the state that precedes ``expect``."""
+    payload = {"id": instance_id, "expect": expect, "to": to}
+    if before is not None:
+        payload["before"] = before
+    return TRANSITION_TASK, payload, due_at
+
+
 def _after(
     conn: Connection,
     instance_id: str,
@@ -356,10 +456,7 @@ def _after(
     before: str | None = None,
 ) -> None:
     """Schedule the step ``expect -> to``; ``before`` is the state that precedes ``expect``."""
-    payload = {"id": instance_id, "expect": expect, "to": to}
-    if before is not None:
-        payload["before"] = before
-    schedule(conn, TRANSITION_TASK, payload, due_at)
+    schedule(conn, *_step(instance_id, expect, to, due_at, before=before))
 
 
 def start(
@@ -485,7 +582,11 @@ def release(conn: Connection, instance_id: str) -> None:
 
 def schedule_auto_release(conn: Connection, instance_id: str, at: float) -> None:
     """Release the instance at ``at``, unless its auto-release time was changed meanwhile."""
-    schedule(conn, RELEASE_TASK, {"id": instance_id, "at": at}, at)
+    schedule(conn, *_auto_release(instance_id, at))
+
+
+def _auto_release(instance_id: str, at: float) -> tuple[str, dict[str, Any], float]:
+    return RELEASE_TASK, {"id": instance_id, "at": at}, at
 
 
 def keep_data_disks(conn: Connection, scope: Scope, instance_id: str) -> None:

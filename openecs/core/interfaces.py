@@ -183,6 +183,142 @@ def create_interface(
     return get_interface(conn, scope, interface_id)
 
 
+@dataclass(frozen=True)
+class NewInterface:
+    """One interface of a batch (:func:`create_interfaces`): what may differ between them."""
+
+    interface_id: str
+    subnet_id: str
+    group_ids: Sequence[str] = ()
+    device_id: str | None = None
+    primary_ip: str | None = None  # None: the lowest free address of the subnet
+    ipv6: Ipv6Request | None = None
+
+
+def create_interfaces(
+    conn: Connection,
+    scope: Scope,
+    new: Sequence[NewInterface],
+    *,
+    now: float,
+    status: str = AVAILABLE,
+    type: str = "secondary",
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Many new interfaces (an instance batch's primary ones) in a fixed number of statements.
+
+    Checked and claimed as :func:`create_interface` checks and claims one (the subnet, the
+    groups, IPv6, the primary address, a unique MAC), but each subnet and each group list is
+    read once, the unlisted primary addresses of a subnet are claimed together (the same
+    lowest free ones as claiming them in the batch's order) and the rows, MACs and
+    memberships are inserted with one executemany each. Any refusal raises before the
+    caller's transaction commits, so it is all or nothing with the caller's writes.
+    """
+    subnets = {
+        s: network.get_subnet(conn, scope, s) for s in dict.fromkeys(n.subnet_id for n in new)
+    }
+    checked: set[tuple[str, tuple[str, ...]]] = set()
+    for item in new:
+        key = (item.subnet_id, tuple(item.group_ids))
+        if key not in checked:
+            _check_groups(conn, scope, subnets[item.subnet_id], item.group_ids)
+            checked.add(key)
+    for item in new:
+        if item.ipv6:
+            _claim_ipv6(conn, subnets[item.subnet_id], item.interface_id, item.ipv6)
+    primary = _claim_primaries(conn, subnets, new)
+    rows = [
+        {
+            "id": item.interface_id,
+            "cloud": scope.cloud,
+            "account_id": scope.account_id,
+            "region": scope.region,
+            "vpc_id": subnets[item.subnet_id].vpc_id,
+            "subnet_id": item.subnet_id,
+            "zone_id": subnets[item.subnet_id].zone_id,
+            "primary_ip": primary[item.interface_id],
+            "status": status,
+            "type": type,
+            "device_id": item.device_id,
+            "name": "",
+            "description": "",
+            "created_at": now,
+            "extra": json.dumps(extra or {}),
+        }
+        for item in new
+    ]
+    _insert_with_macs(conn, scope.cloud, rows)
+    memberships = [
+        {"interface_id": item.interface_id, "group_id": g, "position": i}
+        for item in new
+        for i, g in enumerate(item.group_ids)
+    ]
+    if memberships:
+        conn.execute(insert(interface_security_groups), memberships)
+
+
+def _claim_primaries(
+    conn: Connection, subnets: dict[str, network.Subnet], new: Sequence[NewInterface]
+) -> dict[str, str]:
+    """Each new interface's primary address, claimed in the batch's order: a listed address
+    checked and claimed alone, each run of unlisted ones of a subnet claimed together (the
+    lowest free addresses, as claiming them one by one would pick)."""
+    got: dict[str, str] = {}
+    k = 0
+    while k < len(new):
+        item = new[k]
+        subnet = subnets[item.subnet_id]
+        if item.primary_ip is not None:
+            got[item.interface_id] = ipam.allocate(
+                conn, subnet.id, subnet.cidr_block, OWNER, item.interface_id, item.primary_ip
+            )
+            k += 1
+            continue
+        end = k + 1
+        while end < len(new) and new[end].primary_ip is None and new[end].subnet_id == subnet.id:
+            end += 1
+        owners = [n.interface_id for n in new[k:end]]
+        addresses = ipam.allocate_many(conn, subnet.id, subnet.cidr_block, OWNER, owners)
+        got.update(zip(owners, addresses, strict=True))
+        k = end
+    return got
+
+
+def _insert_with_macs(conn: Connection, cloud: str, rows: list[dict[str, Any]]) -> None:
+    """Insert interface rows, each with a fresh MAC, in one statement.
+
+    When the unique index refuses the batch, the MACs found taken are drawn again (all of
+    them when none is visible: another transaction is inserting the same one right now).
+    """
+    for row in rows:
+        row["mac_address"] = _new_mac(cloud)
+    for _ in range(_MAC_TRIES):
+        drawn = [row["mac_address"] for row in rows]
+        if len(set(drawn)) == len(drawn):
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(network_interfaces), rows)
+                return
+            except IntegrityError:
+                pass
+        taken = set(
+            conn.execute(
+                select(network_interfaces.c.mac_address).where(
+                    network_interfaces.c.mac_address.in_(drawn)
+                )
+            ).scalars()
+        )
+        seen: set[str] = set()
+        for row in rows:
+            mac = row["mac_address"]
+            if not taken or mac in taken or mac in seen:
+                row["mac_address"] = _new_mac(cloud)
+            seen.add(row["mac_address"])
+    raise Conflict(  # pragma: no cover - 16 million MACs per cloud
+        "interface.mac_exhausted", "No free MAC address could be drawn."
+    )
+
+
 def _claim_prefixes(
     conn: Connection,
     subnet: network.Subnet,
