@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from openecs.core import interfaces, network
 from openecs.core import tags as core_tags
@@ -632,6 +632,17 @@ def _release(conn: Connection, instance_id: str) -> None:
     conn.execute(delete(instances).where(instances.c.id == instance_id))
 
 
+# The statements of a timed step, built once: the engine runs one per step of every instance.
+_STEP = (
+    update(instances)
+    .where(instances.c.id == bindparam("step_id"))
+    .where(instances.c.status == bindparam("step_expect"))
+    .values(version=instances.c.version + 1, status=bindparam("step_to"))
+)
+_STEP_STARTED = _STEP.values(started_at=bindparam("step_now"))
+_STATUS = select(instances.c.status).where(instances.c.id == bindparam("step_id"))
+
+
 @handler(TRANSITION_TASK)
 def _transition(ctx: TaskContext, payload: dict[str, Any]) -> None:
     """A timed step: only if the instance is still where the step expects it.
@@ -641,19 +652,13 @@ def _transition(ctx: TaskContext, payload: dict[str, Any]) -> None:
     that finds the instance one state short of where it expects it is queued
     again, due at once, instead of being lost.
     """
-    values: dict[str, Any] = {"status": payload["to"]}
+    values = {"step_id": payload["id"], "step_expect": payload["expect"], "step_to": payload["to"]}
     if payload["to"] == RUNNING:
-        values["started_at"] = ctx.now
-    done = ctx.conn.execute(
-        update(instances)
-        .where(instances.c.id == payload["id"])
-        .where(instances.c.status == payload["expect"])
-        .values(version=instances.c.version + 1, **values)
-    ).rowcount
+        done = ctx.conn.execute(_STEP_STARTED, {**values, "step_now": ctx.now}).rowcount
+    else:
+        done = ctx.conn.execute(_STEP, values).rowcount
     if not done and payload.get("before") is not None:
-        status = ctx.conn.execute(
-            select(instances.c.status).where(instances.c.id == payload["id"])
-        ).scalar()
+        status = ctx.conn.execute(_STATUS, {"step_id": payload["id"]}).scalar()
         retries = payload.get("retries", 0)
         # ``expect`` too: the predecessor may have committed between our update and this read.
         if status in (payload["before"], payload["expect"]) and retries < _MAX_STEP_RETRIES:
