@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from openecs.config import Settings
+from openecs.core import disks as disks_core
 from openecs.core import instances as inst
 from openecs.core import interfaces, network
 from openecs.core.accounts import create_account
@@ -223,3 +224,65 @@ def test_a_boot_step_run_before_its_predecessor_waits_for_it(runtime, world):
     assert _status(runtime, scope, vm.id) == inst.PENDING
     _step(runtime, BOOT + 1)
     assert _status(runtime, scope, vm.id) == inst.RUNNING
+
+
+def _create_many(rt: Runtime, scope, subnet, specs) -> list[inst.Instance]:
+    with rt.db.write() as conn:
+        return inst.create_instances(conn, scope, specs, now=rt.clock.now(), boot_seconds=BOOT)
+
+
+def test_a_batch_gets_consecutive_addresses_and_an_instance_each(runtime, world):
+    scope, subnet = world
+    specs = [_spec(subnet, name=f"vm{n}") for n in range(5)]
+    made = _create_many(runtime, scope, subnet, specs)
+    assert [vm.id for vm in made] == [s.instance_id for s in specs]
+    assert [vm.name for vm in made] == [f"vm{n}" for n in range(5)]
+    with runtime.db.read() as conn:
+        nics = {n.device_id: n for n in interfaces.list_interfaces(conn, scope)}
+        disks = inst.disks_of(conn, [vm.id for vm in made])
+    assert [nics[vm.id].primary_ip for vm in made] == [f"10.0.0.{n}" for n in range(1, 6)]
+    assert len({nic.mac_address for nic in nics.values()}) == 5
+    assert all([d["device"] for d in disks[vm.id]] == ["/dev/xvda", "/dev/xvdb"] for vm in made)
+    _step(runtime, BOOT + 1)
+    assert {_status(runtime, scope, vm.id) for vm in made} == {inst.RUNNING}
+
+
+def test_a_batch_deletion_deletes_all_or_none(runtime, world):
+    scope, subnet = world
+    made = _create_many(runtime, scope, subnet, [_spec(subnet) for _ in range(3)])
+    kept = _create(runtime, scope, subnet, deletion_protection=True)
+    ids = [vm.id for vm in made]
+    with pytest.raises(Conflict) as err, runtime.db.write() as conn:
+        inst.delete_instances(conn, scope, [*ids, kept.id], now=runtime.clock.now(), after=1,
+                              force=True)
+    assert err.value.reason == "instance.deletion_protected"
+    with pytest.raises(NotFound), runtime.db.write() as conn:
+        inst.delete_instances(conn, scope, [*ids, "i-missing"], now=runtime.clock.now(), after=1,
+                              force=True)
+    assert {_status(runtime, scope, i) for i in ids} == {inst.PENDING}
+    with runtime.db.write() as conn:
+        gone = inst.delete_instances(conn, scope, [*ids, ids[0]], now=runtime.clock.now(), after=1,
+                                     force=True)
+    assert [(vm.id, vm.status, vm.version) for vm in gone] == [(i, inst.DELETING, 2) for i in ids]
+    assert {_status(runtime, scope, i) for i in ids} == {inst.DELETING}
+    _step(runtime, 2)
+    with runtime.db.read() as conn:
+        assert [vm.id for vm in inst.list_instances(conn, scope)] == [kept.id]
+        assert network.available_addresses(conn, subnet) == 251
+        left = [d for d in disks_core.list_disks(conn, scope) if d.instance_id is None]
+    assert sorted(d.type for d in left) == ["data"] * 3  # the data disks outlive them
+
+
+def test_a_batch_deletion_is_refused_when_an_instance_changed_meanwhile(runtime, world):
+    scope, subnet = world
+    first, second = _create_many(runtime, scope, subnet, [_spec(subnet), _spec(subnet)])
+
+    with pytest.raises(Conflict) as err, runtime.db.write() as conn:
+        def meddle(vm: inst.Instance) -> None:  # another writer changes the first one
+            if vm.id == second.id:
+                inst.update_instance(conn, scope, first.id, name="renamed")
+
+        inst.delete_instances(conn, scope, [first.id, second.id], now=runtime.clock.now(),
+                              after=1, force=True, check=meddle)
+    assert err.value.reason == "instance.incorrect_status"
+    assert err.value.details == {"id": first.id, "raced": True}

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, tuple_, update
 
 from openecs.core import interfaces, network
 from openecs.core import tags as core_tags
@@ -51,6 +51,8 @@ LOCK_REASON = "lock_reason"
 LOCKED_EXPIRED = "financial"
 LOCKED_RECYCLING = "recycling"
 
+# The states a forced deletion takes an instance from (without force: only stopped).
+_DELETABLE = (STOPPED, RUNNING, PENDING, STARTING, STOPPING, REBOOTING)
 # The share of the boot time spent pending before the instance shows as starting.
 _PENDING_SHARE = 0.3
 # How often a step may find its predecessor still uncommitted before it gives up.
@@ -562,17 +564,83 @@ def delete_instance(
     removes it, ``after`` seconds later.
     """
     instance = get_instance(conn, scope, instance_id)
+    _deletable(instance, _DELETABLE if force else (STOPPED,))
+    instance = _swap(conn, instance, DELETING)
+    schedule(conn, RELEASE_TASK, {"id": instance.id}, now + after)
+    return instance
+
+
+def delete_instances(
+    conn: Connection,
+    scope: Scope,
+    instance_ids: Sequence[str],
+    *,
+    now: float,
+    after: float,
+    force: bool = False,
+    check: Callable[[Instance], None] | None = None,
+) -> list[Instance]:
+    """Begin deleting every instance of ``instance_ids`` or none, as :func:`delete_instance`
+    would one after the other (the first refusal in their order is the one raised).
+
+    ``check`` is the face's own rule, applied to each instance before the core's. The
+    instances' tags are removed at once. A fixed number of statements for any number of
+    instances: one read, one compare-and-swap of all, one insert of the release tasks.
+    """
+    ids = list(dict.fromkeys(instance_ids))
+    found = {vm.id: vm for vm in list_instances(conn, scope, ids=ids)}
+    settled = _DELETABLE if force else (STOPPED,)
+    for iid in ids:
+        vm = found.get(iid)
+        if vm is None:
+            get_instance(conn, scope, iid)  # raises instance.not_found
+            continue
+        if check is not None:
+            check(vm)
+        _deletable(vm, settled)
+    _cas_all(conn, [found[i] for i in ids], status=DELETING)
+    schedule_many(conn, [(RELEASE_TASK, {"id": iid}, now + after) for iid in ids])
+    conn.execute(delete(tag_rows).where(tag_rows.c.resource_id.in_(ids)))
+    return [replace(found[i], status=DELETING, version=found[i].version + 1) for i in ids]
+
+
+def _deletable(instance: Instance, settled: Sequence[str]) -> None:
+    """Refuse to delete a protected instance, or one in none of the ``settled`` states."""
     if instance.deletion_protection:
         raise Conflict(
             "instance.deletion_protected",
             f"The instance {instance.id} has deletion protection.",
             id=instance.id,
         )
-    settled = (STOPPED, RUNNING, PENDING, STARTING, STOPPING, REBOOTING) if force else (STOPPED,)
     _require(instance, settled)
-    instance = _swap(conn, instance, DELETING)
-    schedule(conn, RELEASE_TASK, {"id": instance.id}, now + after)
-    return instance
+
+
+def _cas_all(conn: Connection, read: Sequence[Instance], **values: Any) -> None:
+    """:func:`_cas` of many instances in one statement: all of them, or refused."""
+    if not read:
+        return
+    done = conn.execute(
+        update(instances)
+        .where(
+            tuple_(instances.c.id, instances.c.version).in_([(vm.id, vm.version) for vm in read])
+        )
+        .values(version=instances.c.version + 1, **values)
+    ).rowcount
+    if done != len(read):
+        now = dict(
+            conn.execute(
+                select(instances.c.id, instances.c.version).where(
+                    instances.c.id.in_([vm.id for vm in read])
+                )
+            ).all()
+        )
+        raced = next((vm.id for vm in read if now.get(vm.id) != vm.version + 1), read[0].id)
+        raise Conflict(
+            "instance.incorrect_status",
+            f"The instance {raced} changed while the request ran.",
+            id=raced,
+            raced=True,
+        )
 
 
 def release(conn: Connection, instance_id: str) -> None:
@@ -604,32 +672,36 @@ def keep_data_disks(conn: Connection, scope: Scope, instance_id: str) -> None:
 
 
 def _release(conn: Connection, instance_id: str) -> None:
-    row = conn.execute(select(instances).where(instances.c.id == instance_id)).first()
-    if row is None:
-        return
-    scope = Scope(row.cloud, row.account_id, row.region)
-    for iface in interfaces.list_interfaces(conn, scope, device_id=instance_id):
-        if iface.type == "primary" or iface.extra.get("delete_on_release"):
-            interfaces.delete_interface(conn, scope, iface.id)
-        else:
-            interfaces.update_interface(
-                conn, scope, iface.id, status=interfaces.AVAILABLE, device_id=None
-            )
-    released = select(disks.c.id).where(disks.c.instance_id == instance_id)
-    for (disk_id,) in conn.execute(released.where(disks.c.delete_with_instance == 1)).all():
-        core_tags.remove_tags(conn, disk_id)  # a disk released with its instance keeps no tags
-    conn.execute(
-        delete(disks)
-        .where(disks.c.instance_id == instance_id)
-        .where(disks.c.delete_with_instance == 1)
+    _release_many(conn, [instance_id])
+
+
+def _release_many(conn: Connection, instance_ids: Sequence[str]) -> None:
+    """Remove instances with what goes with them, in a fixed number of statements: their
+    interfaces (:func:`interfaces.release_devices`), the disks that delete with them (and
+    those disks' tags; the others are left available), their tags, their rows."""
+    ids = list(
+        conn.execute(select(instances.c.id).where(instances.c.id.in_(list(instance_ids)))).scalars()
     )
+    if not ids:
+        return
+    interfaces.release_devices(conn, ids)
+    released = list(
+        conn.execute(
+            select(disks.c.id)
+            .where(disks.c.instance_id.in_(ids))
+            .where(disks.c.delete_with_instance == 1)
+        ).scalars()
+    )
+    if released:  # a disk released with its instance keeps no tags
+        conn.execute(delete(tag_rows).where(tag_rows.c.resource_id.in_(released)))
+        conn.execute(delete(disks).where(disks.c.id.in_(released)))
     conn.execute(
         update(disks)
-        .where(disks.c.instance_id == instance_id)
+        .where(disks.c.instance_id.in_(ids))
         .values(instance_id=None, status="available", device=None)
     )
-    core_tags.remove_tags(conn, instance_id)
-    conn.execute(delete(instances).where(instances.c.id == instance_id))
+    conn.execute(delete(tag_rows).where(tag_rows.c.resource_id.in_(ids)))
+    conn.execute(delete(instances).where(instances.c.id.in_(ids)))
 
 
 # The statements of a timed step, built once: the engine runs one per step of every instance.

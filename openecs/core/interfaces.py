@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from openecs.core import ipam, ipam6, network, tags
+from openecs.core import ipam, ipam6, network
 from openecs.core import security_groups as sg
 from openecs.core.errors import Conflict, Invalid, NotFound, QuotaExceeded
 from openecs.core.network import Scope
@@ -34,6 +34,7 @@ from openecs.store.tables import (
     ip_allocations,
     network_interfaces,
 )
+from openecs.store.tables import tags as tag_rows
 
 OWNER = "interface"  # the ipam owner type of interface addresses
 PREFIX_OWNER = "interface_prefix"  # the ipam owner type of the addresses of interface prefixes
@@ -608,26 +609,77 @@ def delete_interface(
     ``only_if`` names the status the interface must still have when it is
     deleted (compare-and-swap: an attach that won the race is not undone).
     """
-    current = get_interface(conn, scope, interface_id, for_update=True)
-    if only_if is not None:
-        _require_status(current, only_if)
+    current = _locked_row(conn, scope, interface_id)  # its status is all the checks need
+    if only_if is not None and current.status != only_if:
+        raise _status_refusal(current.id, current.status, (only_if,))
     # Memberships first (they refer to the interface); a lost race rolls them back with the rest.
     _set_memberships(conn, interface_id, [])
     query = delete(network_interfaces).where(network_interfaces.c.id == interface_id)
     if only_if is not None:
         query = query.where(network_interfaces.c.status == only_if)
     if conn.execute(query).rowcount != 1:
-        raise _status_error(current, (only_if or current.status,))
+        raise _status_refusal(current.id, current.status, (only_if or current.status,))
     _release(conn, interface_id)
+
+
+def _locked_row(conn: Connection, scope: Scope, interface_id: str) -> Any:
+    """An interface's own row (not its addresses nor groups), locked like ``get_interface``."""
+    query = _scoped(scope).where(network_interfaces.c.id == interface_id)
+    if conn.dialect.name != "sqlite":
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        get_interface(conn, scope, interface_id)  # raises interface.not_found
+    return row
+
+
+def delete_interfaces(conn: Connection, interface_ids: Sequence[str]) -> None:
+    """Delete interfaces the caller has checked (an instance batch's release), with their
+    memberships, addresses, prefixes and tags, in a fixed number of statements."""
+    if not interface_ids:
+        return
+    ids = list(interface_ids)
+    conn.execute(
+        delete(interface_security_groups).where(interface_security_groups.c.interface_id.in_(ids))
+    )
+    conn.execute(delete(network_interfaces).where(network_interfaces.c.id.in_(ids)))
+    _release_many(conn, ids)
+
+
+def release_devices(conn: Connection, device_ids: Sequence[str]) -> None:
+    """The interfaces of released instances: each primary interface and each one created to
+    go with its instance (``delete_on_release``) is deleted, the others are left available,
+    attached to nothing. A fixed number of statements for any number of instances."""
+    if not device_ids:
+        return
+    rows = conn.execute(
+        select(
+            network_interfaces.c.id, network_interfaces.c.type, network_interfaces.c.extra
+        ).where(network_interfaces.c.device_id.in_(list(device_ids)))
+    ).all()
+    gone = [
+        r.id for r in rows if r.type == "primary" or json.loads(r.extra).get("delete_on_release")
+    ]
+    kept = [r.id for r in rows if r.id not in set(gone)]
+    delete_interfaces(conn, gone)
+    if kept:
+        conn.execute(
+            update(network_interfaces)
+            .where(network_interfaces.c.id.in_(kept))
+            .values(status=AVAILABLE, device_id=None)
+        )
 
 
 def _release(conn: Connection, interface_id: str) -> None:
     """Free a deleted interface's addresses, prefixes and tags."""
-    ipam.release_owner(conn, OWNER, interface_id)
-    ipam.release_owner(conn, PREFIX_OWNER, interface_id)
-    ipam6.release_owner(conn, IPV6_OWNER, interface_id)
-    ipam6.release_owner(conn, IPV6_PREFIX_OWNER, interface_id)
-    tags.remove_tags(conn, interface_id)
+    _release_many(conn, [interface_id])
+
+
+def _release_many(conn: Connection, interface_ids: list[str]) -> None:
+    """Free deleted interfaces' addresses, prefixes and tags: one statement per table."""
+    ipam.release_owners(conn, (OWNER, PREFIX_OWNER), interface_ids)
+    ipam6.release_owners(conn, (IPV6_OWNER, IPV6_PREFIX_OWNER), interface_ids)
+    conn.execute(delete(tag_rows).where(tag_rows.c.resource_id.in_(interface_ids)))
 
 
 def assign_prefixes(
@@ -663,12 +715,15 @@ def unassign_prefixes(
 
 
 def _status_error(current: Interface, allowed: Sequence[str]) -> Conflict:
+    return _status_refusal(current.id, current.status, allowed)
+
+
+def _status_refusal(interface_id: str, status: str, allowed: Sequence[str]) -> Conflict:
     return Conflict(
         "interface.incorrect_status",
-        f"The network interface {current.id} is {current.status}; "
-        f"this needs {' or '.join(allowed)}.",
-        id=current.id,
-        status=current.status,
+        f"The network interface {interface_id} is {status}; this needs {' or '.join(allowed)}.",
+        id=interface_id,
+        status=status,
     )
 
 

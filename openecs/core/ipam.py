@@ -283,6 +283,17 @@ def release_owner(conn: Connection, owner_type: str, owner_id: str) -> None:
     )
 
 
+def release_owners(conn: Connection, owner_types: Sequence[str], owner_ids: Sequence[str]) -> None:
+    """Free every address that any of these resources holds as any of these owner types
+    (one statement for an interface's addresses and prefixes, or a batch's)."""
+    if owner_ids:
+        conn.execute(
+            delete(ip_allocations)
+            .where(ip_allocations.c.owner_type.in_(list(owner_types)))
+            .where(ip_allocations.c.owner_id.in_(list(owner_ids)))
+        )
+
+
 def drop_subnet(conn: Connection, subnet_id: str) -> None:
     """Forget a deleted subnet's reservations (the caller checked nothing else is left)."""
     conn.execute(delete(ip_allocations).where(ip_allocations.c.subnet_id == subnet_id))

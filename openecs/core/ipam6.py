@@ -183,6 +183,16 @@ def release_owner(conn: Connection, owner_type: str, owner_id: str) -> None:
     )
 
 
+def release_owners(conn: Connection, owner_types: Sequence[str], owner_ids: Sequence[str]) -> None:
+    """Free every IPv6 address and prefix that any of these owners holds as any of these types."""
+    if owner_ids:
+        conn.execute(
+            delete(ipv6_allocations)
+            .where(ipv6_allocations.c.owner_type.in_(list(owner_types)))
+            .where(ipv6_allocations.c.owner_id.in_(list(owner_ids)))
+        )
+
+
 def in_use(conn: Connection, subnet_id: str) -> int:
     """Addresses and prefixes held by resources in a subnet (opened blocks are not)."""
     return conn.execute(
