@@ -286,3 +286,21 @@ def test_a_batch_deletion_is_refused_when_an_instance_changed_meanwhile(runtime,
                               after=1, force=True, check=meddle)
     assert err.value.reason == "instance.incorrect_status"
     assert err.value.details == {"id": first.id, "raced": True}
+
+
+def test_release_tasks_due_together_release_what_each_would_alone(runtime, world):
+    scope, subnet = world
+    now = runtime.clock.now()
+    a, b, c = _create_many(runtime, scope, subnet,
+                           [_spec(subnet, auto_release_at=now + 10) for _ in range(3)])
+    with runtime.db.write() as conn:  # b's auto-release moves later: its first task is stale
+        inst.update_instance(conn, scope, b.id, auto_release_at=now + 100)
+        inst.schedule_auto_release(conn, b.id, now + 100)
+        inst.delete_instances(conn, scope, [c.id], now=now, after=10, force=True)
+    _step(runtime, 20)
+    with runtime.db.read() as conn:
+        assert [vm.id for vm in inst.list_instances(conn, scope)] == [b.id]
+        assert network.available_addresses(conn, subnet) == 251
+    _step(runtime, 100)
+    with runtime.db.read() as conn:
+        assert inst.list_instances(conn, scope) == []

@@ -20,8 +20,10 @@ from sqlalchemy import Connection, insert
 from openecs.store.tables import tasks
 
 TaskHandler = Callable[["TaskContext", dict[str, Any]], None]
+BatchHandler = Callable[["TaskContext", list[dict[str, Any]]], None]
 
 _HANDLERS: dict[str, TaskHandler] = {}
+_BATCH_HANDLERS: dict[str, BatchHandler] = {}
 
 
 class TaskContext:
@@ -50,6 +52,29 @@ def handler(kind: str) -> Callable[[TaskHandler], TaskHandler]:
 
 def get_handler(kind: str) -> TaskHandler | None:
     return _HANDLERS.get(kind)
+
+
+def batch_handler(kind: str) -> Callable[[BatchHandler], BatchHandler]:
+    """Register a function that runs many due tasks of ``kind`` at once, with the effect of
+    running the kind's own handler on each payload in turn.
+
+    The worker hands it a run of consecutive claimed tasks of that kind; when it raises,
+    nothing it did is kept and each task of the run is run alone by the kind's handler,
+    so a failing task is retried and recorded on its own. It must therefore only change
+    the store (it may run again on the same tasks).
+    """
+
+    def register(fn: BatchHandler) -> BatchHandler:
+        if kind in _BATCH_HANDLERS and _BATCH_HANDLERS[kind] is not fn:
+            raise ValueError(f"batch handler of task kind {kind!r} registered twice")
+        _BATCH_HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+def get_batch_handler(kind: str) -> BatchHandler | None:
+    return _BATCH_HANDLERS.get(kind)
 
 
 def schedule(conn: Connection, kind: str, payload: dict[str, Any], due_at: float) -> int:

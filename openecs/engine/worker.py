@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, delete, func, select, update
 
 from openecs.core.clock import Clock
-from openecs.engine.tasks import TaskContext, get_handler
+from openecs.engine.tasks import TaskContext, get_batch_handler, get_handler
 from openecs.store.db import Database
 from openecs.store.tables import tasks
 
@@ -144,24 +144,50 @@ class Worker:
 
         One transaction for several tasks saves a commit and a claim per task; the
         savepoint keeps a failing handler's effects out while the others' commit, and the
-        failure is recorded on its task alone. The batch stops taking tasks once it held
-        the transaction for ``HOLD_SECONDS`` (SQLite has one writer: API requests wait
-        for it); the tasks claimed and not run stay pending for the next batch.
+        failure is recorded on its task alone. A run of consecutive tasks of a kind with a
+        batch handler is handed to it at once (:func:`.tasks.batch_handler`), in one
+        savepoint; when it fails, each of them runs alone. The batch stops taking tasks
+        once it held the transaction for ``HOLD_SECONDS`` (SQLite has one writer: API
+        requests wait for it); the tasks claimed and not run stay pending for the next one.
         """
         now = self.clock.now()
         started = time.monotonic()
         ran = 0
         with self.db.write() as conn:
+            rows = self._claim(conn, now, limit)
             finished: list[int] = []
-            for row in self._claim(conn, now, limit):
+            k, alone_until = 0, 0
+            while k < len(rows):
                 if ran and time.monotonic() - started > HOLD_SECONDS:
                     break
+                if k >= alone_until:
+                    run = _run_of_kind(rows, k)
+                    if len(run) > 1 and self._run_together(conn, run, now):
+                        finished += [r.id for r in run]
+                        ran += len(run)
+                        k += len(run)
+                        continue
+                    alone_until = k + len(run)
                 ran += 1
-                if self._run_task(conn, row, now):
-                    finished.append(row.id)
+                if self._run_task(conn, rows[k], now):
+                    finished.append(rows[k].id)
+                k += 1
             if finished:
                 conn.execute(delete(tasks).where(tasks.c.id.in_(finished)))
         return ran
+
+    def _run_together(self, conn: Connection, run: list[Row[Any]], now: float) -> bool:
+        """Hand a run of tasks of one kind to its batch handler in one savepoint; False (and
+        nothing kept) when it raised."""
+        many = get_batch_handler(run[0].kind)
+        assert many is not None
+        try:
+            with conn.begin_nested():
+                many(TaskContext(conn, now), [json.loads(r.payload) for r in run])
+        except Exception:
+            log.info("batch of %d %s tasks failed; running each alone", len(run), run[0].kind)
+            return False
+        return True
 
     def _run_task(self, conn: Connection, row: Row[Any], now: float) -> bool:
         """Run one claimed task in a savepoint; False when it failed (then it is rescheduled
@@ -189,3 +215,15 @@ class Worker:
             )
             return False
         return True
+
+
+def _run_of_kind(rows: list[Row[Any]], start: int) -> list[Row[Any]]:
+    """The tasks from ``rows[start]`` on that a batch handler may take together: consecutive
+    ones of its kind (just ``rows[start]`` when its kind has no batch handler)."""
+    kind = rows[start].kind
+    if get_batch_handler(kind) is None:
+        return rows[start : start + 1]
+    end = start + 1
+    while end < len(rows) and rows[end].kind == kind:
+        end += 1
+    return rows[start:end]
