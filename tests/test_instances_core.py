@@ -304,3 +304,28 @@ def test_release_tasks_due_together_release_what_each_would_alone(runtime, world
     _step(runtime, 100)
     with runtime.db.read() as conn:
         assert inst.list_instances(conn, scope) == []
+
+
+def test_concurrent_batches_never_share_an_address_or_a_mac(runtime, world):
+    scope, subnet = world
+    barrier = threading.Barrier(4)
+    made: list[inst.Instance] = []
+    lock = threading.Lock()
+
+    def launch() -> None:
+        barrier.wait()
+        batch = _create_many(runtime, scope, subnet, [_spec(subnet) for _ in range(20)])
+        with lock:
+            made.extend(batch)
+
+    threads = [threading.Thread(target=launch) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(made) == 80
+    with runtime.db.read() as conn:
+        nics = interfaces.list_interfaces(conn, scope)
+        assert network.available_addresses(conn, subnet) == 252 - 80
+    assert len(nics) == 80 and len({n.primary_ip for n in nics}) == 80
+    assert len({n.mac_address for n in nics}) == 80
