@@ -241,10 +241,8 @@ def delete_instance(call: Call, p: dict[str, Any]) -> dict[str, Any]:
     params=[common.REGION_ID, INSTANCE_IDS, common.DRY_RUN, common.CLIENT_TOKEN, *DELETE_PARAMS],
 )
 def delete_instances(call: Call, p: dict[str, Any]) -> dict[str, Any]:
-    """Delete instances of a region, every one or none (the first refusal, in their order).
-
-    One core call for the whole batch (:func:`core.delete_instances`), not one per instance.
-    """
+    """Delete instances of a region, every one or none."""
+    # One core call for the whole batch (the first refusal in their order), not one each.
     where = scope(call, p["RegionId"])
 
     def delete(conn: Connection) -> None:
