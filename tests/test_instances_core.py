@@ -329,3 +329,28 @@ def test_concurrent_batches_never_share_an_address_or_a_mac(runtime, world):
         assert network.available_addresses(conn, subnet) == 252 - 80
     assert len(nics) == 80 and len({n.primary_ip for n in nics}) == 80
     assert len({n.mac_address for n in nics}) == 80
+
+
+def test_boot_steps_taken_together_do_what_each_would_alone(runtime, world):
+    from openecs.engine.tasks import TaskContext, get_batch_handler
+
+    scope, subnet = world
+    a, b, c = _create_many(runtime, scope, subnet, [_spec(subnet) for _ in range(3)])
+    steps = get_batch_handler(inst.TRANSITION_TASK)
+
+    def step(vm: inst.Instance, expect: str, to: str) -> dict:
+        payload = {"id": vm.id, "expect": expect, "to": to}
+        return {**payload, "before": inst.PENDING} if to == inst.RUNNING else payload
+
+    with runtime.db.write() as conn:  # as if another worker had taken b's first step
+        steps(TaskContext(conn, runtime.clock.now()), [
+            step(a, inst.PENDING, inst.STARTING), step(a, inst.STARTING, inst.RUNNING),
+            step(b, inst.STARTING, inst.RUNNING), step(c, inst.STARTING, inst.STOPPED),
+        ])
+    assert _status(runtime, scope, a.id) == inst.RUNNING  # its two steps, in their order
+    assert _status(runtime, scope, b.id) == inst.PENDING  # queued again for after its first
+    assert _status(runtime, scope, c.id) == inst.PENDING  # a step that does not apply: dropped
+    with runtime.db.read() as conn:
+        assert inst.get_instance(conn, scope, a.id).started_at is not None
+    _step(runtime, BOOT + 1)
+    assert {_status(runtime, scope, vm.id) for vm in (a, b, c)} == {inst.RUNNING}

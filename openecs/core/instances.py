@@ -738,6 +738,66 @@ def _transition(ctx: TaskContext, payload: dict[str, Any]) -> None:
             ctx.schedule(TRANSITION_TASK, {**payload, "retries": retries + 1})
 
 
+@batch_handler(TRANSITION_TASK)
+def _transitions(ctx: TaskContext, payloads: list[dict[str, Any]]) -> None:
+    """Many timed steps at once (a batch's boot falls due together): the effect of
+    :func:`_transition` on each in turn, one statement per run of the same change.
+
+    The steps are taken in their order, a run being consecutive steps of the same change
+    (``expect -> to``) of distinct instances, so no step of a run can see another's effect.
+    """
+    k = 0
+    while k < len(payloads):
+        first = payloads[k]
+        end, ids = k + 1, {first["id"]}
+        while end < len(payloads):
+            step = payloads[end]
+            same = (step["expect"], step["to"]) == (first["expect"], first["to"])
+            if not same or step["id"] in ids:
+                break
+            ids.add(step["id"])
+            end += 1
+        _steps(ctx, payloads[k:end])
+        k = end
+
+
+def _steps(ctx: TaskContext, run: list[dict[str, Any]]) -> None:
+    """One change (``expect -> to``) of many distinct instances; each step that found its
+    instance one state short is queued again, as :func:`_transition` queues it."""
+    expect, to = run[0]["expect"], run[0]["to"]
+    values: dict[str, Any] = {"status": to, "version": instances.c.version + 1}
+    if to == RUNNING:
+        values["started_at"] = ctx.now
+    done = set(
+        ctx.conn.execute(
+            update(instances)
+            .where(instances.c.id.in_([p["id"] for p in run]))
+            .where(instances.c.status == expect)
+            .values(**values)
+            .returning(instances.c.id)
+        ).scalars()
+    )
+    missed = [p for p in run if p["id"] not in done and p.get("before") is not None]
+    if not missed:
+        return
+    status = dict(
+        ctx.conn.execute(
+            select(instances.c.id, instances.c.status).where(
+                instances.c.id.in_([p["id"] for p in missed])
+            )
+        ).all()
+    )
+    schedule_many(
+        ctx.conn,
+        [
+            (TRANSITION_TASK, {**p, "retries": p.get("retries", 0) + 1}, ctx.now)
+            for p in missed
+            if status.get(p["id"]) in (p["before"], p["expect"])
+            and p.get("retries", 0) < _MAX_STEP_RETRIES
+        ],
+    )
+
+
 @handler(RELEASE_TASK)
 def _release_task(ctx: TaskContext, payload: dict[str, Any]) -> None:
     """The end of a deletion, or an auto-release time reached (then the instance is released).
