@@ -20,7 +20,7 @@ import ipaddress
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, exists, func, insert, select, text
+from sqlalchemy import Connection, and_, bindparam, delete, exists, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from openecs.core.errors import Conflict, Invalid, QuotaExceeded
@@ -288,10 +288,16 @@ def release_owners(conn: Connection, owner_types: Sequence[str], owner_ids: Sequ
     (one statement for an interface's addresses and prefixes, or a batch's)."""
     if owner_ids:
         conn.execute(
-            delete(ip_allocations)
-            .where(ip_allocations.c.owner_type.in_(list(owner_types)))
-            .where(ip_allocations.c.owner_id.in_(list(owner_ids)))
+            _RELEASE_OWNERS, {"owner_types": list(owner_types), "owner_ids": list(owner_ids)}
         )
+
+
+# Built once: every interface deletion and every instance release runs it.
+_RELEASE_OWNERS = (
+    delete(ip_allocations)
+    .where(ip_allocations.c.owner_type.in_(bindparam("owner_types", expanding=True)))
+    .where(ip_allocations.c.owner_id.in_(bindparam("owner_ids", expanding=True)))
+)
 
 
 def drop_subnet(conn: Connection, subnet_id: str) -> None:
