@@ -3,9 +3,11 @@
 A task is a row in ``tasks``: a kind, a JSON payload and a due time in the
 engine clock's (virtual) seconds. It is written in the same transaction as
 the state change that needs it, so a committed change always has its
-follow-up on disk, and a refused request leaves none behind. Handlers run in
-their own transaction together with marking the task done: the effect and
-the bookkeeping commit or roll back as one.
+follow-up on disk, and a refused request leaves none behind. A handler runs
+in the worker's transaction (in a savepoint of its own, beside the other due
+tasks of the batch) together with marking the task done: the effect and the
+bookkeeping commit or roll back as one. A kind may also have a batch handler
+that runs a run of its due tasks at once (:func:`batch_handler`).
 """
 
 from __future__ import annotations
