@@ -363,3 +363,69 @@ def test_delete_instances_deletes_every_named_instance(server, net):
     )
     server.advance(3)
     assert _instances(net) == [] and _free(net) == 252
+
+
+def _stop_all(server, net, ids) -> None:  # noqa: ANN001
+    net["ecs"].stop_instances(m.StopInstancesRequest(region_id=REGION, instance_id=ids))
+    server.advance(BOOT)
+
+
+def _delete_all(net, ids, **kw):  # noqa: ANN001, ANN202
+    request = m.DeleteInstancesRequest(region_id=REGION, instance_id=ids, **kw)
+    return net["ecs"].delete_instances(request)
+
+
+def test_delete_instances_refuses_every_one_when_one_is_running(server, net):
+    ids = _run(net, amount=3).instance_id_sets.instance_id_set
+    _boot(server)
+    _stop_all(server, net, ids[:2])
+    err = _refused(lambda: _delete_all(net, ids))
+    assert (err.code, err.status_code) == ("IncorrectInstanceStatus", 403)
+    server.advance(3)
+    assert sorted(i.status for i in _instances(net)) == ["Running", "Stopped", "Stopped"]
+    _delete_all(net, ids[:2])
+    server.advance(3)
+    assert [i.instance_id for i in _instances(net)] == [ids[2]]
+
+
+def test_delete_instances_refuses_every_one_when_one_is_unknown_or_protected(server, net):
+    ids = _run(net, amount=2).instance_id_sets.instance_id_set
+    (kept,) = _run(net, deletion_protection=True).instance_id_sets.instance_id_set
+    _boot(server)
+    unknown = _refused(lambda: _delete_all(net, [*ids, "i-bp1missing000000000"], force=True))
+    protected = _refused(lambda: _delete_all(net, [*ids, kept], force=True))
+    assert (unknown.code, unknown.status_code) == ("InvalidInstanceId.NotFound", 404)
+    assert (protected.code, protected.status_code) == ("InvalidOperation.DeletionProtection", 403)
+    server.advance(3)
+    assert [i.status for i in _instances(net)] == ["Running"] * 3
+
+
+def test_delete_instances_answers_the_first_refusal_in_the_order_given(server, net):
+    (protected,) = _run(net, deletion_protection=True).instance_id_sets.instance_id_set
+    (running,) = _run(net).instance_id_sets.instance_id_set
+    _boot(server)
+    first = _refused(lambda: _delete_all(net, [protected, running]))
+    second = _refused(lambda: _delete_all(net, [running, protected]))
+    assert first.code == "InvalidOperation.DeletionProtection"
+    assert second.code == "IncorrectInstanceStatus"
+
+
+def test_a_dry_run_delete_instances_deletes_nothing(server, net):
+    ids = _run(net, amount=2).instance_id_sets.instance_id_set
+    _boot(server)
+    err = _refused(lambda: _delete_all(net, ids, force=True, dry_run=True))
+    assert (err.code, err.status_code) == ("DryRunOperation", 400)
+    server.advance(3)
+    assert [i.status for i in _instances(net)] == ["Running"] * 2
+
+
+def test_delete_instances_shows_them_deleting_untagged_then_frees_their_addresses(server, net):
+    tag = m.RunInstancesRequestTag(key="team", value="a")
+    ids = _run(net, amount=3, tag=[tag]).instance_id_sets.instance_id_set
+    _boot(server)
+    _delete_all(net, ids, force=True)
+    assert [i.status for i in _instances(net)] == ["Stopping"] * 3
+    assert all(not (i.tags and i.tags.tag) for i in _instances(net))
+    assert _free(net) == 249
+    server.advance(3)
+    assert _instances(net) == [] and _free(net) == 252

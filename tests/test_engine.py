@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from openecs.config import Settings
 from openecs.core.clock import Clock
 from openecs.engine import worker as worker_module
-from openecs.engine.tasks import TaskContext, handler, schedule
+from openecs.engine.tasks import TaskContext, batch_handler, handler, schedule, schedule_many
 from openecs.engine.worker import Worker
 from openecs.runtime import Runtime
 from openecs.store.db import Database
@@ -41,11 +41,33 @@ def _fail(ctx: TaskContext, payload: dict) -> None:
     raise RuntimeError("this task always fails")
 
 
+BATCHES: list[list[dict]] = []
+
+
+@handler("test.batchable")
+def _batchable(ctx: TaskContext, payload: dict) -> None:
+    if payload.get("fail"):
+        raise RuntimeError("this task fails")
+    with RAN_LOCK:
+        RAN.append(payload)
+
+
+@batch_handler("test.batchable")
+def _batchable_together(ctx: TaskContext, payloads: list[dict]) -> None:
+    if any(p.get("fail") for p in payloads):
+        raise RuntimeError("a task of this batch fails")
+    with RAN_LOCK:
+        BATCHES.append(payloads)
+        RAN.extend(payloads)
+
+
 @pytest.fixture(autouse=True)
 def _clear() -> Iterator[None]:
     RAN.clear()
+    BATCHES.clear()
     yield
     RAN.clear()
+    BATCHES.clear()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -123,6 +145,40 @@ def test_a_failing_task_is_retried_then_marked_failed(
         row = conn.execute(select(tasks)).one()
     assert (row.status, row.attempts) == ("failed", 3)
     assert "this task always fails" in row.last_error
+
+
+def test_a_failing_task_does_not_undo_the_tasks_run_with_it(runtime: Runtime) -> None:
+    with runtime.db.write() as conn:
+        schedule_many(conn, [("test.record", {"n": 1}, 0), ("test.fail", {}, 0),
+                             ("test.record", {"n": 2}, 0)])
+    assert runtime.worker.run_due() == 3
+    assert RAN == [{"n": 1}, {"n": 2}]
+    with runtime.db.read() as conn:
+        (row,) = conn.execute(select(tasks)).all()
+    assert (row.kind, row.status, row.attempts) == ("test.fail", "pending", 1)
+
+
+def test_consecutive_tasks_of_a_kind_with_a_batch_handler_run_together(runtime: Runtime) -> None:
+    with runtime.db.write() as conn:
+        schedule_many(conn, [("test.record", {"n": 0}, 0),
+                             *(("test.batchable", {"n": n}, 0) for n in range(1, 5)),
+                             ("test.record", {"n": 5}, 0), ("test.batchable", {"n": 6}, 0)])
+    assert runtime.worker.run_due() == 7
+    assert [p["n"] for p in RAN] == list(range(7))
+    assert [[p["n"] for p in b] for b in BATCHES] == [[1, 2, 3, 4]]  # a run of one runs alone
+    with runtime.db.read() as conn:
+        assert conn.execute(select(func.count()).select_from(tasks)).scalar() == 0
+
+
+def test_a_failing_batch_runs_each_task_alone(runtime: Runtime) -> None:
+    with runtime.db.write() as conn:
+        schedule_many(conn, [("test.batchable", {"n": 1}, 0), ("test.batchable", {"fail": 1}, 0),
+                             ("test.batchable", {"n": 2}, 0)])
+    assert runtime.worker.run_due() == 3
+    assert BATCHES == [] and RAN == [{"n": 1}, {"n": 2}]
+    with runtime.db.read() as conn:
+        (row,) = conn.execute(select(tasks)).all()
+    assert (row.payload, row.status, row.attempts) == ('{"fail":1}', "pending", 1)
 
 
 def test_a_task_scheduled_before_a_restart_runs_after_it(store_settings: Settings) -> None:

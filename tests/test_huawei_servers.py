@@ -266,3 +266,20 @@ def test_a_refused_batch_creates_no_server(server, tenant, net) -> None:  # noqa
     ecs = clients.hw_ecs(tenant)
     err = _refused_code(ecs, small, vpc, count=12, vpcid=small.vpc_id)
     assert (err.status_code, err.error_code) == (400, "Ecs.0012")
+
+
+def test_a_batch_of_500_servers_is_one_job_that_succeeds_when_they_boot(server, tenant) -> None:  # noqa: ANN001
+    vpc = clients.hw_vpc(tenant)
+    subnet = active_subnet(server, vpc, "192.168.4.0/22")
+    ecs = clients.hw_ecs(tenant)
+    before = available(vpc, subnet.id)
+    answer = _create(ecs, subnet, count=500)
+    assert len(set(answer.server_ids)) == 500
+    assert available(vpc, subnet.id) == before - 500
+    boot(server)
+    job = _job(ecs, answer.job_id)
+    assert job.status == "SUCCESS"
+    subs = job.entities.sub_jobs
+    assert [s.entities.server_id for s in subs] == answer.server_ids
+    assert {s.status for s in subs} == {"SUCCESS"}
+    assert _show(ecs, answer.server_ids[-1]).name == "web-0500"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from openecs.config import Settings
+from openecs.core import disks as disks_core
 from openecs.core import instances as inst
 from openecs.core import interfaces, network
 from openecs.core.accounts import create_account
@@ -223,3 +224,133 @@ def test_a_boot_step_run_before_its_predecessor_waits_for_it(runtime, world):
     assert _status(runtime, scope, vm.id) == inst.PENDING
     _step(runtime, BOOT + 1)
     assert _status(runtime, scope, vm.id) == inst.RUNNING
+
+
+def _create_many(rt: Runtime, scope, subnet, specs) -> list[inst.Instance]:
+    with rt.db.write() as conn:
+        return inst.create_instances(conn, scope, specs, now=rt.clock.now(), boot_seconds=BOOT)
+
+
+def test_a_batch_gets_consecutive_addresses_and_an_instance_each(runtime, world):
+    scope, subnet = world
+    specs = [_spec(subnet, name=f"vm{n}") for n in range(5)]
+    made = _create_many(runtime, scope, subnet, specs)
+    assert [vm.id for vm in made] == [s.instance_id for s in specs]
+    assert [vm.name for vm in made] == [f"vm{n}" for n in range(5)]
+    with runtime.db.read() as conn:
+        nics = {n.device_id: n for n in interfaces.list_interfaces(conn, scope)}
+        disks = inst.disks_of(conn, [vm.id for vm in made])
+    assert [nics[vm.id].primary_ip for vm in made] == [f"10.0.0.{n}" for n in range(1, 6)]
+    assert len({nic.mac_address for nic in nics.values()}) == 5
+    assert all([d["device"] for d in disks[vm.id]] == ["/dev/xvda", "/dev/xvdb"] for vm in made)
+    _step(runtime, BOOT + 1)
+    assert {_status(runtime, scope, vm.id) for vm in made} == {inst.RUNNING}
+
+
+def test_a_batch_deletion_deletes_all_or_none(runtime, world):
+    scope, subnet = world
+    made = _create_many(runtime, scope, subnet, [_spec(subnet) for _ in range(3)])
+    kept = _create(runtime, scope, subnet, deletion_protection=True)
+    ids = [vm.id for vm in made]
+    with pytest.raises(Conflict) as err, runtime.db.write() as conn:
+        inst.delete_instances(conn, scope, [*ids, kept.id], now=runtime.clock.now(), after=1,
+                              force=True)
+    assert err.value.reason == "instance.deletion_protected"
+    with pytest.raises(NotFound), runtime.db.write() as conn:
+        inst.delete_instances(conn, scope, [*ids, "i-missing"], now=runtime.clock.now(), after=1,
+                              force=True)
+    assert {_status(runtime, scope, i) for i in ids} == {inst.PENDING}
+    with runtime.db.write() as conn:
+        gone = inst.delete_instances(conn, scope, [*ids, ids[0]], now=runtime.clock.now(), after=1,
+                                     force=True)
+    assert [(vm.id, vm.status, vm.version) for vm in gone] == [(i, inst.DELETING, 2) for i in ids]
+    assert {_status(runtime, scope, i) for i in ids} == {inst.DELETING}
+    _step(runtime, 2)
+    with runtime.db.read() as conn:
+        assert [vm.id for vm in inst.list_instances(conn, scope)] == [kept.id]
+        assert network.available_addresses(conn, subnet) == 251
+        left = [d for d in disks_core.list_disks(conn, scope) if d.instance_id is None]
+    assert sorted(d.type for d in left) == ["data"] * 3  # the data disks outlive them
+
+
+def test_a_batch_deletion_is_refused_when_an_instance_changed_meanwhile(runtime, world):
+    scope, subnet = world
+    first, second = _create_many(runtime, scope, subnet, [_spec(subnet), _spec(subnet)])
+
+    with pytest.raises(Conflict) as err, runtime.db.write() as conn:
+        def meddle(vm: inst.Instance) -> None:  # another writer changes the first one
+            if vm.id == second.id:
+                inst.update_instance(conn, scope, first.id, name="renamed")
+
+        inst.delete_instances(conn, scope, [first.id, second.id], now=runtime.clock.now(),
+                              after=1, force=True, check=meddle)
+    assert err.value.reason == "instance.incorrect_status"
+    assert err.value.details == {"id": first.id, "raced": True}
+
+
+def test_release_tasks_due_together_release_what_each_would_alone(runtime, world):
+    scope, subnet = world
+    now = runtime.clock.now()
+    a, b, c = _create_many(runtime, scope, subnet,
+                           [_spec(subnet, auto_release_at=now + 10) for _ in range(3)])
+    with runtime.db.write() as conn:  # b's auto-release moves later: its first task is stale
+        inst.update_instance(conn, scope, b.id, auto_release_at=now + 100)
+        inst.schedule_auto_release(conn, b.id, now + 100)
+        inst.delete_instances(conn, scope, [c.id], now=now, after=10, force=True)
+    _step(runtime, 20)
+    with runtime.db.read() as conn:
+        assert [vm.id for vm in inst.list_instances(conn, scope)] == [b.id]
+        assert network.available_addresses(conn, subnet) == 251
+    _step(runtime, 100)
+    with runtime.db.read() as conn:
+        assert inst.list_instances(conn, scope) == []
+
+
+def test_concurrent_batches_never_share_an_address_or_a_mac(runtime, world):
+    scope, subnet = world
+    barrier = threading.Barrier(4)
+    made: list[inst.Instance] = []
+    lock = threading.Lock()
+
+    def launch() -> None:
+        barrier.wait()
+        batch = _create_many(runtime, scope, subnet, [_spec(subnet) for _ in range(20)])
+        with lock:
+            made.extend(batch)
+
+    threads = [threading.Thread(target=launch) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(made) == 80
+    with runtime.db.read() as conn:
+        nics = interfaces.list_interfaces(conn, scope)
+        assert network.available_addresses(conn, subnet) == 252 - 80
+    assert len(nics) == 80 and len({n.primary_ip for n in nics}) == 80
+    assert len({n.mac_address for n in nics}) == 80
+
+
+def test_boot_steps_taken_together_do_what_each_would_alone(runtime, world):
+    from openecs.engine.tasks import TaskContext, get_batch_handler
+
+    scope, subnet = world
+    a, b, c = _create_many(runtime, scope, subnet, [_spec(subnet) for _ in range(3)])
+    steps = get_batch_handler(inst.TRANSITION_TASK)
+
+    def step(vm: inst.Instance, expect: str, to: str) -> dict:
+        payload = {"id": vm.id, "expect": expect, "to": to}
+        return {**payload, "before": inst.PENDING} if to == inst.RUNNING else payload
+
+    with runtime.db.write() as conn:  # as if another worker had taken b's first step
+        steps(TaskContext(conn, runtime.clock.now()), [
+            step(a, inst.PENDING, inst.STARTING), step(a, inst.STARTING, inst.RUNNING),
+            step(b, inst.STARTING, inst.RUNNING), step(c, inst.STARTING, inst.STOPPED),
+        ])
+    assert _status(runtime, scope, a.id) == inst.RUNNING  # its two steps, in their order
+    assert _status(runtime, scope, b.id) == inst.PENDING  # queued again for after its first
+    assert _status(runtime, scope, c.id) == inst.PENDING  # a step that does not apply: dropped
+    with runtime.db.read() as conn:
+        assert inst.get_instance(conn, scope, a.id).started_at is not None
+    _step(runtime, BOOT + 1)
+    assert {_status(runtime, scope, vm.id) for vm in (a, b, c)} == {inst.RUNNING}

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from openecs.config import Settings
 from openecs.core import ipam, network
@@ -15,6 +16,7 @@ from openecs.core.accounts import create_account
 from openecs.core.errors import Conflict, Invalid, QuotaExceeded
 from openecs.core.ids import aliyun_id, huawei_id
 from openecs.runtime import Runtime
+from openecs.store.tables import ip_allocations
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -128,6 +130,61 @@ def test_sixteen_parallel_clients_never_get_the_same_address(runtime: Runtime) -
         t.join(60)
     assert len(got) == 12 and len(set(got)) == 12
     assert set(refusals) == {"subnet.ip_exhausted"} and len(refusals) == 48 - 12
+    assert _free(runtime, subnet) == 0
+
+
+def _allocate_many(rt: Runtime, subnet: network.Subnet, owners: list[str]) -> list[str]:
+    with rt.db.write() as conn:
+        return ipam.allocate_many(conn, subnet.id, subnet.cidr_block, "eni", owners)
+
+
+def test_a_batch_gets_the_addresses_one_by_one_claims_would_get(runtime: Runtime) -> None:
+    subnet = _subnet(runtime, "aliyun", "10.0.0.0/24", "10.0.0.0/8")
+    for n, address in enumerate(["10.0.0.2", "10.0.0.3", "10.0.0.6", "10.0.0.9"]):
+        _allocate(runtime, subnet, f"held{n}", address)
+    got = _allocate_many(runtime, subnet, [f"b{n}" for n in range(6)])
+    assert got == ["10.0.0.1", "10.0.0.4", "10.0.0.5", "10.0.0.7", "10.0.0.8", "10.0.0.10"]
+    assert _allocate(runtime, subnet, "next") == "10.0.0.11"
+    with runtime.db.read() as conn:
+        rows = conn.execute(select(ip_allocations).where(ip_allocations.c.owner_type == "eni"))
+        owners = {ipam.to_text(r.address): r.owner_id for r in rows}
+    assert [owners[a] for a in got] == [f"b{n}" for n in range(6)]
+
+
+def test_a_batch_larger_than_the_free_addresses_claims_none(runtime: Runtime) -> None:
+    subnet = _subnet(runtime, "aliyun", "10.0.0.0/29", "10.0.0.0/8")
+    _allocate(runtime, subnet, "a")
+    with pytest.raises(QuotaExceeded) as err:
+        _allocate_many(runtime, subnet, ["b", "c", "d", "e"])
+    assert err.value.reason == "subnet.ip_exhausted"
+    assert _free(runtime, subnet) == 3
+    assert _allocate_many(runtime, subnet, ["b", "c", "d"]) == ["10.0.0.2", "10.0.0.3", "10.0.0.4"]
+
+
+def test_parallel_batches_never_get_the_same_address(runtime: Runtime) -> None:
+    subnet = _subnet(runtime, "aliyun", "172.16.0.0/26", "172.16.0.0/12")  # 60 usable
+    got: list[str] = []
+    refusals: list[str] = []
+    lock = threading.Lock()
+
+    def client(n: int) -> None:
+        for k in range(2):
+            try:
+                addresses = _allocate_many(runtime, subnet, [f"c{n}-{k}-{j}" for j in range(5)])
+            except QuotaExceeded as exc:
+                with lock:
+                    refusals.append(exc.reason)
+            else:
+                with lock:
+                    got.extend(addresses)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(got) == len(set(got)) == 60
+    assert refusals == ["subnet.ip_exhausted"] * 4
     assert _free(runtime, subnet) == 0
 
 

@@ -24,15 +24,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, tuple_, update
 
 from openecs.core import interfaces, network
 from openecs.core import tags as core_tags
-from openecs.core.errors import Conflict, NotFound
+from openecs.core.errors import Conflict, NotFound, QuotaExceeded
 from openecs.core.network import Scope
-from openecs.engine.tasks import TaskContext, handler, schedule
+from openecs.engine.tasks import TaskContext, batch_handler, handler, schedule, schedule_many
 from openecs.store.prepared import Prepared
 from openecs.store.tables import disks, instances
+from openecs.store.tables import tags as tag_rows
 
 PENDING = "pending"
 STARTING = "starting"
@@ -51,6 +52,8 @@ LOCK_REASON = "lock_reason"
 LOCKED_EXPIRED = "financial"
 LOCKED_RECYCLING = "recycling"
 
+# The states a forced deletion takes an instance from (without force: only stopped).
+_DELETABLE = (STOPPED, RUNNING, PENDING, STARTING, STOPPING, REBOOTING)
 # The share of the boot time spent pending before the instance shows as starting.
 _PENDING_SHARE = 0.3
 # How often a step may find its predecessor still uncommitted before it gives up.
@@ -147,15 +150,68 @@ def create_instances(
     now: float,
     boot_seconds: float,
     boot: bool = True,
+    tags: Sequence[core_tags.Tag] = (),
+    tag_limit: int | None = None,
 ) -> list[Instance]:
     """Create every instance of a batch, or none: one transaction, one refusal rolls back all.
 
     ``boot=False`` leaves each instance Stopped once created (Alibaba's CreateInstance)
-    instead of starting it.
+    instead of starting it. ``tags`` are set on every new instance (at most ``tag_limit``
+    keys). A batch costs a fixed number of statements, whatever its size: every check
+    first (each subnet read once), then one executemany per table.
     """
-    made: list[Instance] = []
+    if not specs:
+        return []
+    subnets = _subnets_for(conn, scope, specs)
+    interfaces.create_interfaces(
+        conn,
+        scope,
+        [
+            interfaces.NewInterface(
+                interface_id=spec.interface_id,
+                subnet_id=spec.subnet_id,
+                group_ids=spec.group_ids,
+                device_id=spec.instance_id,
+                primary_ip=spec.primary_ip,
+                ipv6=spec.ipv6,
+            )
+            for spec in specs
+        ],
+        now=now,
+        status=interfaces.IN_USE,
+        type="primary",
+        extra={"delete_on_release": True},
+    )
+    conn.execute(
+        insert(instances),
+        [_instance_row(scope, spec, subnets[spec.subnet_id], now) for spec in specs],
+    )
+    disk_rows = [
+        _disk_row(scope, spec, n, disk_id, disk, now)
+        for spec in specs
+        for n, (disk_id, disk) in enumerate(spec.disks)
+    ]
+    if disk_rows:
+        conn.execute(insert(disks), disk_rows)
+    schedule_many(
+        conn, [task for spec in specs for task in _first_steps(spec, now, boot_seconds, boot)]
+    )
+    ids = [spec.instance_id for spec in specs]
+    if tags:
+        _tag_new(conn, scope, ids, tags, tag_limit)
+    made = {vm.id: vm for vm in list_instances(conn, scope, ids=ids)}
+    return [made[i] for i in ids]
+
+
+def _subnets_for(
+    conn: Connection, scope: Scope, specs: Sequence[InstanceSpec]
+) -> dict[str, network.Subnet]:
+    """Each spec's subnet (read once per subnet), refused when it is in another zone."""
+    subnets: dict[str, network.Subnet] = {}
     for spec in specs:
-        subnet = network.get_subnet(conn, scope, spec.subnet_id)
+        subnet = subnets.get(spec.subnet_id)
+        if subnet is None:
+            subnet = subnets[spec.subnet_id] = network.get_subnet(conn, scope, spec.subnet_id)
         if subnet.zone_id and subnet.zone_id != spec.zone_id:  # "" is a regional subnet
             raise Conflict(
                 "instance.zone_mismatch",
@@ -163,78 +219,114 @@ def create_instances(
                 subnet=subnet.id,
                 zone=spec.zone_id,
             )
-        interfaces.create_interface(
-            conn,
-            scope,
-            interface_id=spec.interface_id,
-            subnet_id=subnet.id,
-            now=now,
-            status=interfaces.IN_USE,
-            type="primary",
-            primary_ip=spec.primary_ip,
-            group_ids=spec.group_ids,
-            device_id=spec.instance_id,
-            extra={"delete_on_release": True},
-            ipv6=spec.ipv6,
+    return subnets
+
+
+def _instance_row(
+    scope: Scope, spec: InstanceSpec, subnet: network.Subnet, now: float
+) -> dict[str, Any]:
+    return {
+        "id": spec.instance_id,
+        "cloud": scope.cloud,
+        "account_id": scope.account_id,
+        "region": scope.region,
+        "zone_id": spec.zone_id,
+        "name": spec.name,
+        "hostname": spec.hostname,
+        "description": spec.description,
+        "instance_type": spec.instance_type,
+        "image_id": spec.image_id,
+        "status": PENDING,
+        "vpc_id": subnet.vpc_id,
+        "subnet_id": subnet.id,
+        "key_pair_name": spec.key_pair_name,
+        "password_hash": spec.password_hash,
+        "user_data": spec.user_data,
+        "charge_type": spec.charge_type,
+        "deletion_protection": int(spec.deletion_protection),
+        "created_at": now,
+        "started_at": None,
+        "expires_at": spec.expires_at,
+        "auto_release_at": spec.auto_release_at,
+        "version": 1,
+        "extra": json.dumps(spec.extra),
+    }
+
+
+def _disk_row(
+    scope: Scope, spec: InstanceSpec, position: int, disk_id: str, disk: DiskSpec, now: float
+) -> dict[str, Any]:
+    """The row of an instance's disk: its device is the spec's, or /dev/xvdX by position."""
+    return {
+        "id": disk_id,
+        "cloud": scope.cloud,
+        "account_id": scope.account_id,
+        "region": scope.region,
+        "zone_id": spec.zone_id,
+        "instance_id": spec.instance_id,
+        "type": disk.type,
+        "category": disk.category,
+        "size": disk.size,
+        "device": disk.device or f"/dev/xvd{chr(ord('a') + position)}",
+        "delete_with_instance": int(disk.delete_with_instance),
+        "status": "in_use",
+        "name": disk.name,
+        "description": disk.description,
+        "created_at": now,
+        "extra": json.dumps(disk.extra),
+    }
+
+
+def _first_steps(
+    spec: InstanceSpec, now: float, boot_seconds: float, boot: bool
+) -> list[tuple[str, dict[str, Any], float]]:
+    """A new instance's timed steps (its boot, or its way to Stopped), then its auto-release."""
+    pending_ends = now + boot_seconds * _PENDING_SHARE
+    iid = spec.instance_id
+    if boot:
+        steps = [
+            _step(iid, PENDING, STARTING, pending_ends),
+            _step(iid, STARTING, RUNNING, now + boot_seconds, before=PENDING),
+        ]
+    else:
+        steps = [_step(iid, PENDING, STOPPED, pending_ends)]
+    if spec.auto_release_at is not None:
+        steps.append(_auto_release(iid, spec.auto_release_at))
+    return steps
+
+
+def _tag_new(
+    conn: Connection,
+    scope: Scope,
+    instance_ids: Sequence[str],
+    pairs: Sequence[core_tags.Tag],
+    limit: int | None,
+) -> None:
+    """The same tags on each new instance, as :func:`core_tags.set_tags` sets them on an
+    untagged resource (a key given twice keeps its first place and its last value)."""
+    wanted = dict(pairs)
+    if limit is not None and len(wanted) > limit:
+        raise QuotaExceeded(
+            "tags.too_many",
+            f"A resource can have at most {limit} tags.",
+            limit=limit,
+            id=instance_ids[0],
         )
-        conn.execute(
-            insert(instances).values(
-                id=spec.instance_id,
-                cloud=scope.cloud,
-                account_id=scope.account_id,
-                region=scope.region,
-                zone_id=spec.zone_id,
-                name=spec.name,
-                hostname=spec.hostname,
-                description=spec.description,
-                instance_type=spec.instance_type,
-                image_id=spec.image_id,
-                status=PENDING,
-                vpc_id=subnet.vpc_id,
-                subnet_id=subnet.id,
-                key_pair_name=spec.key_pair_name,
-                password_hash=spec.password_hash,
-                user_data=spec.user_data,
-                charge_type=spec.charge_type,
-                deletion_protection=int(spec.deletion_protection),
-                created_at=now,
-                started_at=None,
-                expires_at=spec.expires_at,
-                auto_release_at=spec.auto_release_at,
-                version=1,
-                extra=json.dumps(spec.extra),
-            )
-        )
-        for n, (disk_id, disk) in enumerate(spec.disks):
-            conn.execute(
-                insert(disks).values(
-                    id=disk_id,
-                    cloud=scope.cloud,
-                    account_id=scope.account_id,
-                    region=scope.region,
-                    zone_id=spec.zone_id,
-                    instance_id=spec.instance_id,
-                    type=disk.type,
-                    category=disk.category,
-                    size=disk.size,
-                    device=disk.device or f"/dev/xvd{chr(ord('a') + n)}",
-                    delete_with_instance=int(disk.delete_with_instance),
-                    status="in_use",
-                    name=disk.name,
-                    description=disk.description,
-                    created_at=now,
-                    extra=json.dumps(disk.extra),
-                )
-            )
-        if boot:
-            _after(conn, spec.instance_id, PENDING, STARTING, now + boot_seconds * _PENDING_SHARE)
-            _after(conn, spec.instance_id, STARTING, RUNNING, now + boot_seconds, before=PENDING)
-        else:
-            _after(conn, spec.instance_id, PENDING, STOPPED, now + boot_seconds * _PENDING_SHARE)
-        if spec.auto_release_at is not None:
-            schedule_auto_release(conn, spec.instance_id, spec.auto_release_at)
-        made.append(get_instance(conn, scope, spec.instance_id))
-    return made
+    conn.execute(
+        insert(tag_rows),
+        [
+            {
+                "resource_id": iid,
+                "key": key,
+                "value": value,
+                "resource_type": TAGGED,
+                "account_id": scope.account_id,
+                "position": position,
+            }
+            for iid in instance_ids
+            for position, (key, value) in enumerate(wanted.items(), start=1)
+        ],
+    )
 
 
 # -- reading
@@ -351,6 +443,16 @@ def _require(instance: Instance, allowed: Sequence[str]) -> None:
         )
 
 
+def _step(
+    instance_id: str, expect: str, to: str, due_at: float, *, before: str | None = None
+) -> tuple[str, dict[str, Any], float]:
+    """The task of the step ``expect -> to``; ``before`` is the state that precedes ``expect``."""
+    payload = {"id": instance_id, "expect": expect, "to": to}
+    if before is not None:
+        payload["before"] = before
+    return TRANSITION_TASK, payload, due_at
+
+
 def _after(
     conn: Connection,
     instance_id: str,
@@ -361,10 +463,7 @@ def _after(
     before: str | None = None,
 ) -> None:
     """Schedule the step ``expect -> to``; ``before`` is the state that precedes ``expect``."""
-    payload = {"id": instance_id, "expect": expect, "to": to}
-    if before is not None:
-        payload["before"] = before
-    schedule(conn, TRANSITION_TASK, payload, due_at)
+    schedule(conn, *_step(instance_id, expect, to, due_at, before=before))
 
 
 def start(
@@ -486,17 +585,83 @@ def delete_instance(
     removes it, ``after`` seconds later.
     """
     instance = get_instance(conn, scope, instance_id)
+    _deletable(instance, _DELETABLE if force else (STOPPED,))
+    instance = _swap(conn, instance, DELETING)
+    schedule(conn, RELEASE_TASK, {"id": instance.id}, now + after)
+    return instance
+
+
+def delete_instances(
+    conn: Connection,
+    scope: Scope,
+    instance_ids: Sequence[str],
+    *,
+    now: float,
+    after: float,
+    force: bool = False,
+    check: Callable[[Instance], None] | None = None,
+) -> list[Instance]:
+    """Begin deleting every instance of ``instance_ids`` or none, as :func:`delete_instance`
+    would one after the other (the first refusal in their order is the one raised).
+
+    ``check`` is the face's own rule, applied to each instance before the core's. The
+    instances' tags are removed at once. A fixed number of statements for any number of
+    instances: one read, one compare-and-swap of all, one insert of the release tasks.
+    """
+    ids = list(dict.fromkeys(instance_ids))
+    found = {vm.id: vm for vm in list_instances(conn, scope, ids=ids)}
+    settled = _DELETABLE if force else (STOPPED,)
+    for iid in ids:
+        vm = found.get(iid)
+        if vm is None:
+            get_instance(conn, scope, iid)  # raises instance.not_found
+            continue
+        if check is not None:
+            check(vm)
+        _deletable(vm, settled)
+    _cas_all(conn, [found[i] for i in ids], status=DELETING)
+    schedule_many(conn, [(RELEASE_TASK, {"id": iid}, now + after) for iid in ids])
+    conn.execute(delete(tag_rows).where(tag_rows.c.resource_id.in_(ids)))
+    return [replace(found[i], status=DELETING, version=found[i].version + 1) for i in ids]
+
+
+def _deletable(instance: Instance, settled: Sequence[str]) -> None:
+    """Refuse to delete a protected instance, or one in none of the ``settled`` states."""
     if instance.deletion_protection:
         raise Conflict(
             "instance.deletion_protected",
             f"The instance {instance.id} has deletion protection.",
             id=instance.id,
         )
-    settled = (STOPPED, RUNNING, PENDING, STARTING, STOPPING, REBOOTING) if force else (STOPPED,)
     _require(instance, settled)
-    instance = _swap(conn, instance, DELETING)
-    schedule(conn, RELEASE_TASK, {"id": instance.id}, now + after)
-    return instance
+
+
+def _cas_all(conn: Connection, read: Sequence[Instance], **values: Any) -> None:
+    """:func:`_cas` of many instances in one statement: all of them, or refused."""
+    if not read:
+        return
+    done = conn.execute(
+        update(instances)
+        .where(
+            tuple_(instances.c.id, instances.c.version).in_([(vm.id, vm.version) for vm in read])
+        )
+        .values(version=instances.c.version + 1, **values)
+    ).rowcount
+    if done != len(read):
+        now = dict(
+            conn.execute(
+                select(instances.c.id, instances.c.version).where(
+                    instances.c.id.in_([vm.id for vm in read])
+                )
+            ).all()
+        )
+        raced = next((vm.id for vm in read if now.get(vm.id) != vm.version + 1), read[0].id)
+        raise Conflict(
+            "instance.incorrect_status",
+            f"The instance {raced} changed while the request ran.",
+            id=raced,
+            raced=True,
+        )
 
 
 def release(conn: Connection, instance_id: str) -> None:
@@ -506,7 +671,11 @@ def release(conn: Connection, instance_id: str) -> None:
 
 def schedule_auto_release(conn: Connection, instance_id: str, at: float) -> None:
     """Release the instance at ``at``, unless its auto-release time was changed meanwhile."""
-    schedule(conn, RELEASE_TASK, {"id": instance_id, "at": at}, at)
+    schedule(conn, *_auto_release(instance_id, at))
+
+
+def _auto_release(instance_id: str, at: float) -> tuple[str, dict[str, Any], float]:
+    return RELEASE_TASK, {"id": instance_id, "at": at}, at
 
 
 def keep_data_disks(conn: Connection, scope: Scope, instance_id: str) -> None:
@@ -524,32 +693,47 @@ def keep_data_disks(conn: Connection, scope: Scope, instance_id: str) -> None:
 
 
 def _release(conn: Connection, instance_id: str) -> None:
-    row = conn.execute(select(instances).where(instances.c.id == instance_id)).first()
-    if row is None:
-        return
-    scope = Scope(row.cloud, row.account_id, row.region)
-    for iface in interfaces.list_interfaces(conn, scope, device_id=instance_id):
-        if iface.type == "primary" or iface.extra.get("delete_on_release"):
-            interfaces.delete_interface(conn, scope, iface.id)
-        else:
-            interfaces.update_interface(
-                conn, scope, iface.id, status=interfaces.AVAILABLE, device_id=None
-            )
-    released = select(disks.c.id).where(disks.c.instance_id == instance_id)
-    for (disk_id,) in conn.execute(released.where(disks.c.delete_with_instance == 1)).all():
-        core_tags.remove_tags(conn, disk_id)  # a disk released with its instance keeps no tags
-    conn.execute(
-        delete(disks)
-        .where(disks.c.instance_id == instance_id)
-        .where(disks.c.delete_with_instance == 1)
+    _release_many(conn, [instance_id])
+
+
+def _release_many(conn: Connection, instance_ids: Sequence[str]) -> None:
+    """Remove instances with what goes with them, in a fixed number of statements: their
+    interfaces (:func:`interfaces.release_devices`), the disks that delete with them (and
+    those disks' tags; the others are left available), their tags, their rows."""
+    ids = list(
+        conn.execute(select(instances.c.id).where(instances.c.id.in_(list(instance_ids)))).scalars()
     )
+    if not ids:
+        return
+    interfaces.release_devices(conn, ids)
+    released = list(
+        conn.execute(
+            select(disks.c.id)
+            .where(disks.c.instance_id.in_(ids))
+            .where(disks.c.delete_with_instance == 1)
+        ).scalars()
+    )
+    if released:  # a disk released with its instance keeps no tags
+        conn.execute(delete(tag_rows).where(tag_rows.c.resource_id.in_(released)))
+        conn.execute(delete(disks).where(disks.c.id.in_(released)))
     conn.execute(
         update(disks)
-        .where(disks.c.instance_id == instance_id)
+        .where(disks.c.instance_id.in_(ids))
         .values(instance_id=None, status="available", device=None)
     )
-    core_tags.remove_tags(conn, instance_id)
-    conn.execute(delete(instances).where(instances.c.id == instance_id))
+    conn.execute(delete(tag_rows).where(tag_rows.c.resource_id.in_(ids)))
+    conn.execute(delete(instances).where(instances.c.id.in_(ids)))
+
+
+# The statements of a timed step, built once: the engine runs one per step of every instance.
+_STEP = (
+    update(instances)
+    .where(instances.c.id == bindparam("step_id"))
+    .where(instances.c.status == bindparam("step_expect"))
+    .values(version=instances.c.version + 1, status=bindparam("step_to"))
+)
+_STEP_STARTED = _STEP.values(started_at=bindparam("step_now"))
+_STATUS = select(instances.c.status).where(instances.c.id == bindparam("step_id"))
 
 
 @handler(TRANSITION_TASK)
@@ -561,24 +745,78 @@ def _transition(ctx: TaskContext, payload: dict[str, Any]) -> None:
     that finds the instance one state short of where it expects it is queued
     again, due at once, instead of being lost.
     """
-    values: dict[str, Any] = {"status": payload["to"]}
+    values = {"step_id": payload["id"], "step_expect": payload["expect"], "step_to": payload["to"]}
     if payload["to"] == RUNNING:
-        values["started_at"] = ctx.now
-    done = ctx.conn.execute(
-        update(instances)
-        .where(instances.c.id == payload["id"])
-        .where(instances.c.status == payload["expect"])
-        .values(version=instances.c.version + 1, **values)
-    ).rowcount
+        done = ctx.conn.execute(_STEP_STARTED, {**values, "step_now": ctx.now}).rowcount
+    else:
+        done = ctx.conn.execute(_STEP, values).rowcount
     if not done and payload.get("before") is not None:
-        status = ctx.conn.execute(
-            select(instances.c.status).where(instances.c.id == payload["id"])
-        ).scalar()
+        status = ctx.conn.execute(_STATUS, {"step_id": payload["id"]}).scalar()
         retries = payload.get("retries", 0)
         # ``expect`` too: the predecessor may have committed between our update and this read.
         if status in (payload["before"], payload["expect"]) and retries < _MAX_STEP_RETRIES:
             # Due again at once: the worker runs it after the predecessor (due earlier).
             ctx.schedule(TRANSITION_TASK, {**payload, "retries": retries + 1})
+
+
+@batch_handler(TRANSITION_TASK)
+def _transitions(ctx: TaskContext, payloads: list[dict[str, Any]]) -> None:
+    """Many timed steps at once (a batch's boot falls due together): the effect of
+    :func:`_transition` on each in turn, one statement per run of the same change.
+
+    The steps are taken in their order, a run being consecutive steps of the same change
+    (``expect -> to``) of distinct instances, so no step of a run can see another's effect.
+    """
+    k = 0
+    while k < len(payloads):
+        first = payloads[k]
+        end, ids = k + 1, {first["id"]}
+        while end < len(payloads):
+            step = payloads[end]
+            same = (step["expect"], step["to"]) == (first["expect"], first["to"])
+            if not same or step["id"] in ids:
+                break
+            ids.add(step["id"])
+            end += 1
+        _steps(ctx, payloads[k:end])
+        k = end
+
+
+def _steps(ctx: TaskContext, run: list[dict[str, Any]]) -> None:
+    """One change (``expect -> to``) of many distinct instances; each step that found its
+    instance one state short is queued again, as :func:`_transition` queues it."""
+    expect, to = run[0]["expect"], run[0]["to"]
+    values: dict[str, Any] = {"status": to, "version": instances.c.version + 1}
+    if to == RUNNING:
+        values["started_at"] = ctx.now
+    done = set(
+        ctx.conn.execute(
+            update(instances)
+            .where(instances.c.id.in_([p["id"] for p in run]))
+            .where(instances.c.status == expect)
+            .values(**values)
+            .returning(instances.c.id)
+        ).scalars()
+    )
+    missed = [p for p in run if p["id"] not in done and p.get("before") is not None]
+    if not missed:
+        return
+    status = dict(
+        ctx.conn.execute(
+            select(instances.c.id, instances.c.status).where(
+                instances.c.id.in_([p["id"] for p in missed])
+            )
+        ).all()
+    )
+    schedule_many(
+        ctx.conn,
+        [
+            (TRANSITION_TASK, {**p, "retries": p.get("retries", 0) + 1}, ctx.now)
+            for p in missed
+            if status.get(p["id"]) in (p["before"], p["expect"])
+            and p.get("retries", 0) < _MAX_STEP_RETRIES
+        ],
+    )
 
 
 @handler(RELEASE_TASK)
@@ -595,3 +833,19 @@ def _release_task(ctx: TaskContext, payload: dict[str, Any]) -> None:
         if current is None or current != payload["at"]:
             return
     _release(ctx.conn, payload["id"])
+
+
+@batch_handler(RELEASE_TASK)
+def _release_tasks(ctx: TaskContext, payloads: list[dict[str, Any]]) -> None:
+    """Many release tasks at once (a DeleteInstances batch falls due together): the effect
+    of :func:`_release_task` on each in turn, in a fixed number of statements."""
+    timed = [p["id"] for p in payloads if "at" in p]
+    current: dict[str, float | None] = {}
+    if timed:
+        current = dict(
+            ctx.conn.execute(
+                select(instances.c.id, instances.c.auto_release_at).where(instances.c.id.in_(timed))
+            ).all()
+        )
+    due = [p["id"] for p in payloads if "at" not in p or current.get(p["id"]) == p["at"]]
+    _release_many(ctx.conn, due)

@@ -20,10 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from openecs.core import ipam, ipam6, network, tags
+from openecs.core import ipam, ipam6, network
 from openecs.core import security_groups as sg
 from openecs.core.errors import Conflict, Invalid, NotFound, QuotaExceeded
 from openecs.core.network import Scope
@@ -34,6 +34,7 @@ from openecs.store.tables import (
     ip_allocations,
     network_interfaces,
 )
+from openecs.store.tables import tags as tag_rows
 
 OWNER = "interface"  # the ipam owner type of interface addresses
 PREFIX_OWNER = "interface_prefix"  # the ipam owner type of the addresses of interface prefixes
@@ -181,6 +182,142 @@ def create_interface(
         raise Conflict("interface.mac_exhausted", "No free MAC address could be drawn.")
     _set_memberships(conn, interface_id, list(group_ids))
     return get_interface(conn, scope, interface_id)
+
+
+@dataclass(frozen=True)
+class NewInterface:
+    """One interface of a batch (:func:`create_interfaces`): what may differ between them."""
+
+    interface_id: str
+    subnet_id: str
+    group_ids: Sequence[str] = ()
+    device_id: str | None = None
+    primary_ip: str | None = None  # None: the lowest free address of the subnet
+    ipv6: Ipv6Request | None = None
+
+
+def create_interfaces(
+    conn: Connection,
+    scope: Scope,
+    new: Sequence[NewInterface],
+    *,
+    now: float,
+    status: str = AVAILABLE,
+    type: str = "secondary",
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Many new interfaces (an instance batch's primary ones) in a fixed number of statements.
+
+    Checked and claimed as :func:`create_interface` checks and claims one (the subnet, the
+    groups, IPv6, the primary address, a unique MAC), but each subnet and each group list is
+    read once, the unlisted primary addresses of a subnet are claimed together (the same
+    lowest free ones as claiming them in the batch's order) and the rows, MACs and
+    memberships are inserted with one executemany each. Any refusal raises before the
+    caller's transaction commits, so it is all or nothing with the caller's writes.
+    """
+    subnets = {
+        s: network.get_subnet(conn, scope, s) for s in dict.fromkeys(n.subnet_id for n in new)
+    }
+    checked: set[tuple[str, tuple[str, ...]]] = set()
+    for item in new:
+        key = (item.subnet_id, tuple(item.group_ids))
+        if key not in checked:
+            _check_groups(conn, scope, subnets[item.subnet_id], item.group_ids)
+            checked.add(key)
+    for item in new:
+        if item.ipv6:
+            _claim_ipv6(conn, subnets[item.subnet_id], item.interface_id, item.ipv6)
+    primary = _claim_primaries(conn, subnets, new)
+    rows = [
+        {
+            "id": item.interface_id,
+            "cloud": scope.cloud,
+            "account_id": scope.account_id,
+            "region": scope.region,
+            "vpc_id": subnets[item.subnet_id].vpc_id,
+            "subnet_id": item.subnet_id,
+            "zone_id": subnets[item.subnet_id].zone_id,
+            "primary_ip": primary[item.interface_id],
+            "status": status,
+            "type": type,
+            "device_id": item.device_id,
+            "name": "",
+            "description": "",
+            "created_at": now,
+            "extra": json.dumps(extra or {}),
+        }
+        for item in new
+    ]
+    _insert_with_macs(conn, scope.cloud, rows)
+    memberships = [
+        {"interface_id": item.interface_id, "group_id": g, "position": i}
+        for item in new
+        for i, g in enumerate(item.group_ids)
+    ]
+    if memberships:
+        conn.execute(insert(interface_security_groups), memberships)
+
+
+def _claim_primaries(
+    conn: Connection, subnets: dict[str, network.Subnet], new: Sequence[NewInterface]
+) -> dict[str, str]:
+    """Each new interface's primary address, claimed in the batch's order: a listed address
+    checked and claimed alone, each run of unlisted ones of a subnet claimed together (the
+    lowest free addresses, as claiming them one by one would pick)."""
+    got: dict[str, str] = {}
+    k = 0
+    while k < len(new):
+        item = new[k]
+        subnet = subnets[item.subnet_id]
+        if item.primary_ip is not None:
+            got[item.interface_id] = ipam.allocate(
+                conn, subnet.id, subnet.cidr_block, OWNER, item.interface_id, item.primary_ip
+            )
+            k += 1
+            continue
+        end = k + 1
+        while end < len(new) and new[end].primary_ip is None and new[end].subnet_id == subnet.id:
+            end += 1
+        owners = [n.interface_id for n in new[k:end]]
+        addresses = ipam.allocate_many(conn, subnet.id, subnet.cidr_block, OWNER, owners)
+        got.update(zip(owners, addresses, strict=True))
+        k = end
+    return got
+
+
+def _insert_with_macs(conn: Connection, cloud: str, rows: list[dict[str, Any]]) -> None:
+    """Insert interface rows, each with a fresh MAC, in one statement.
+
+    When the unique index refuses the batch, the MACs found taken are drawn again (all of
+    them when none is visible: another transaction is inserting the same one right now).
+    """
+    for row in rows:
+        row["mac_address"] = _new_mac(cloud)
+    for _ in range(_MAC_TRIES):
+        drawn = [row["mac_address"] for row in rows]
+        if len(set(drawn)) == len(drawn):
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(network_interfaces), rows)
+                return
+            except IntegrityError:
+                pass
+        taken = set(
+            conn.execute(
+                select(network_interfaces.c.mac_address).where(
+                    network_interfaces.c.mac_address.in_(drawn)
+                )
+            ).scalars()
+        )
+        seen: set[str] = set()
+        for row in rows:
+            mac = row["mac_address"]
+            if not taken or mac in taken or mac in seen:
+                row["mac_address"] = _new_mac(cloud)
+            seen.add(row["mac_address"])
+    raise Conflict(  # pragma: no cover - 16 million MACs per cloud
+        "interface.mac_exhausted", "No free MAC address could be drawn."
+    )
 
 
 def _claim_prefixes(
@@ -472,26 +609,81 @@ def delete_interface(
     ``only_if`` names the status the interface must still have when it is
     deleted (compare-and-swap: an attach that won the race is not undone).
     """
-    current = get_interface(conn, scope, interface_id, for_update=True)
-    if only_if is not None:
-        _require_status(current, only_if)
+    current = _locked_row(conn, scope, interface_id)  # its status is all the checks need
+    if only_if is not None and current.status != only_if:
+        raise _status_refusal(current.id, current.status, (only_if,))
     # Memberships first (they refer to the interface); a lost race rolls them back with the rest.
     _set_memberships(conn, interface_id, [])
     query = delete(network_interfaces).where(network_interfaces.c.id == interface_id)
     if only_if is not None:
         query = query.where(network_interfaces.c.status == only_if)
     if conn.execute(query).rowcount != 1:
-        raise _status_error(current, (only_if or current.status,))
+        raise _status_refusal(current.id, current.status, (only_if or current.status,))
     _release(conn, interface_id)
+
+
+def _locked_row(conn: Connection, scope: Scope, interface_id: str) -> Any:
+    """An interface's own row (not its addresses nor groups), locked like ``get_interface``."""
+    query = _scoped(scope).where(network_interfaces.c.id == interface_id)
+    if conn.dialect.name != "sqlite":
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        get_interface(conn, scope, interface_id)  # raises interface.not_found
+    return row
+
+
+def delete_interfaces(conn: Connection, interface_ids: Sequence[str]) -> None:
+    """Delete interfaces the caller has checked (an instance batch's release), with their
+    memberships, addresses, prefixes and tags, in a fixed number of statements."""
+    if not interface_ids:
+        return
+    ids = list(interface_ids)
+    conn.execute(
+        delete(interface_security_groups).where(interface_security_groups.c.interface_id.in_(ids))
+    )
+    conn.execute(delete(network_interfaces).where(network_interfaces.c.id.in_(ids)))
+    _release_many(conn, ids)
+
+
+def release_devices(conn: Connection, device_ids: Sequence[str]) -> None:
+    """The interfaces of released instances: each primary interface and each one created to
+    go with its instance (``delete_on_release``) is deleted, the others are left available,
+    attached to nothing. A fixed number of statements for any number of instances."""
+    if not device_ids:
+        return
+    rows = conn.execute(
+        select(
+            network_interfaces.c.id, network_interfaces.c.type, network_interfaces.c.extra
+        ).where(network_interfaces.c.device_id.in_(list(device_ids)))
+    ).all()
+    gone = [
+        r.id for r in rows if r.type == "primary" or json.loads(r.extra).get("delete_on_release")
+    ]
+    kept = [r.id for r in rows if r.id not in set(gone)]
+    delete_interfaces(conn, gone)
+    if kept:
+        conn.execute(
+            update(network_interfaces)
+            .where(network_interfaces.c.id.in_(kept))
+            .values(status=AVAILABLE, device_id=None)
+        )
 
 
 def _release(conn: Connection, interface_id: str) -> None:
     """Free a deleted interface's addresses, prefixes and tags."""
-    ipam.release_owner(conn, OWNER, interface_id)
-    ipam.release_owner(conn, PREFIX_OWNER, interface_id)
-    ipam6.release_owner(conn, IPV6_OWNER, interface_id)
-    ipam6.release_owner(conn, IPV6_PREFIX_OWNER, interface_id)
-    tags.remove_tags(conn, interface_id)
+    _release_many(conn, [interface_id])
+
+
+def _release_many(conn: Connection, interface_ids: list[str]) -> None:
+    """Free deleted interfaces' addresses, prefixes and tags: one statement per table."""
+    ipam.release_owners(conn, (OWNER, PREFIX_OWNER), interface_ids)
+    ipam6.release_owners(conn, (IPV6_OWNER, IPV6_PREFIX_OWNER), interface_ids)
+    conn.execute(_UNTAG, {"ids": interface_ids})
+
+
+# Built once: every interface deletion runs it.
+_UNTAG = delete(tag_rows).where(tag_rows.c.resource_id.in_(bindparam("ids", expanding=True)))
 
 
 def assign_prefixes(
@@ -527,12 +719,15 @@ def unassign_prefixes(
 
 
 def _status_error(current: Interface, allowed: Sequence[str]) -> Conflict:
+    return _status_refusal(current.id, current.status, allowed)
+
+
+def _status_refusal(interface_id: str, status: str, allowed: Sequence[str]) -> Conflict:
     return Conflict(
         "interface.incorrect_status",
-        f"The network interface {current.id} is {current.status}; "
-        f"this needs {' or '.join(allowed)}.",
-        id=current.id,
-        status=current.status,
+        f"The network interface {interface_id} is {status}; this needs {' or '.join(allowed)}.",
+        id=interface_id,
+        status=status,
     )
 
 

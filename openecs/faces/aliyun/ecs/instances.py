@@ -25,7 +25,6 @@ from sqlalchemy import Connection
 
 from openecs.core import catalog, keypairs, lifetimes, network
 from openecs.core import instances as core
-from openecs.core import tags as core_tags
 from openecs.core.errors import NotFound
 from openecs.core.ids import aliyun_id
 from openecs.core.passwords import hash_password
@@ -44,7 +43,6 @@ from openecs.faces.aliyun.ecs.instance_params import (
     RUN_PARAMS,
     SYSTEM_CATEGORY_INVALID,
     SYSTEM_SIZE_INVALID,
-    TAGGED,
     TYPE_NOT_IN_ZONE,
     VSWITCH_REQUIRED,
     VSWITCH_STATUS,
@@ -259,17 +257,11 @@ class Launch:
                 now=call.clock.now(),
                 boot_seconds=call.runtime.settings.boot_seconds,
                 boot=boot,
+                tags=tag_pairs(p.get("Tag")),
+                tag_limit=common.TAG_LIMIT,
             )
             for vm in made:
                 lifetimes.schedule_expiry(conn, vm)
-                core_tags.set_tags(
-                    conn,
-                    call.account.id,
-                    TAGGED,
-                    vm.id,
-                    tag_pairs(p.get("Tag")),
-                    limit=common.TAG_LIMIT,
-                )
             return made
 
         if p["DryRun"]:

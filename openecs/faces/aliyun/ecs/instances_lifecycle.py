@@ -83,7 +83,7 @@ def _reboot(conn: Connection, call: Call, vm: core.Instance, p: dict[str, Any]) 
     )
 
 
-def _delete(conn: Connection, call: Call, vm: core.Instance, p: dict[str, Any]) -> core.Instance:
+def _releasable(vm: core.Instance, p: dict[str, Any]) -> None:
     """Refused for a subscription (PrePaid) unless it expired and TerminateSubscription says so:
     the vendor releases only pay-as-you-go instances and expired subscriptions."""
     expired = vm.extra.get(core.LOCK_REASON) == core.LOCKED_EXPIRED
@@ -93,6 +93,11 @@ def _delete(conn: Connection, call: Call, vm: core.Instance, p: dict[str, Any]) 
             f"The instance {vm.id} is a subscription in service.",
             id=vm.id,
         )
+
+
+def _delete(conn: Connection, call: Call, vm: core.Instance, p: dict[str, Any]) -> core.Instance:
+    """Delete one instance (:func:`_releasable` first)."""
+    _releasable(vm, p)
     gone = core.delete_instance(
         conn,
         scope(call, vm.region),
@@ -237,5 +242,25 @@ def delete_instance(call: Call, p: dict[str, Any]) -> dict[str, Any]:
 )
 def delete_instances(call: Call, p: dict[str, Any]) -> dict[str, Any]:
     """Delete instances of a region, every one or none."""
-    _many(call, {**p, "BatchOptimization": "AllTogether"}, _delete)
+    # One core call for the whole batch (the first refusal in their order), not one each.
+    where = scope(call, p["RegionId"])
+
+    def delete(conn: Connection) -> None:
+        core.delete_instances(
+            conn,
+            where,
+            p["InstanceId"],
+            now=call.clock.now(),
+            after=call.runtime.settings.stop_seconds,
+            force=bool(p.get("Force")),
+            check=lambda vm: _releasable(vm, p),
+        )
+
+    with call.db.write() as conn:
+        if p.get("DryRun"):
+            with conn.begin_nested() as trial:
+                delete(conn)
+                trial.rollback()
+            common.dry_run(p)
+        delete(conn)
     return {}

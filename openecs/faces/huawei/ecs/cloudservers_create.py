@@ -523,11 +523,15 @@ def _write(
         for name in names
     ]
     boot = call.runtime.settings.boot_seconds
-    made = inst.create_instances(conn, scope, specs, now=now, boot_seconds=boot)
-    for vm in made:
-        core_tags.set_tags(
-            conn, call.account.id, TAGGED, vm.id, creation_tags(server), limit=TAGS_MAX
-        )
+    made = inst.create_instances(
+        conn,
+        scope,
+        specs,
+        now=now,
+        boot_seconds=boot,
+        tags=creation_tags(server),
+        tag_limit=TAGS_MAX,
+    )
     ids = [m.id for m in made]
     job = jobs.create_job(
         conn, call.account.id, region_of(call), "createServer", ids, now=now, settle_at=now + boot
