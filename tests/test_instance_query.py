@@ -248,3 +248,14 @@ def test_a_page_of_devices_loads_their_interfaces_as_one_by_one(runtime, fleet):
         assert interfaces.load_interfaces(conn, rows) == interfaces._load(conn, rows)
         assert any(n.ipv4_prefixes and n.secondary_ips and n.ipv6_prefixes
                    for n in interfaces.load_interfaces(conn, rows))
+
+
+def test_newest_first_is_the_reverse_order(runtime, fleet):
+    scope, vms, names = fleet
+    with runtime.db.read() as conn:
+        for f in (query.InstanceFilter(), query.InstanceFilter(security_group_id=names["g1"])):
+            ordered = [vm.id for vm in query.find_instances(conn, scope, f)]
+            newest = [vm.id for vm in query.find_instances(conn, scope, f, newest_first=True)]
+            assert newest == ordered[::-1]
+            page = query.find_instances(conn, scope, f, offset=1, limit=2, newest_first=True)
+            assert [vm.id for vm in page] == newest[1:3]

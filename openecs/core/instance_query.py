@@ -163,7 +163,9 @@ def _matching(conn: Connection, scope: Scope, f: InstanceFilter, *columns: Any) 
     return query.where(*_conditions(scope, f, conn.dialect.name))
 
 
-def _ordered(query: Any) -> Any:
+def _ordered(query: Any, newest_first: bool = False) -> Any:
+    if newest_first:
+        return query.order_by(instances.c.created_at.desc(), instances.c.id.desc())
     return query.order_by(instances.c.created_at, instances.c.id)
 
 
@@ -197,19 +199,20 @@ def find_instances(
     offset: int = 0,
     limit: int | None = None,
     since: float | None = None,
+    newest_first: bool = False,
 ) -> list[core.Instance]:
-    """The instances that pass the filter, by creation time then id.
+    """The instances that pass the filter, by creation time then id (or the reverse).
 
     ``offset`` and ``limit`` cut a page; ``since`` starts at the instances
     created at that time or later.
     """
-    whole = offset == 0 and limit is None and since is None
+    whole = offset == 0 and limit is None and since is None and not newest_first
     if whole and f.ids is not None and f == InstanceFilter(ids=f.ids):
         return _by_ids(conn, scope, f.ids)
     query = _matching(conn, scope, f)
     if since is not None:
         query = query.where(instances.c.created_at >= since)
-    query = _ordered(query).offset(offset or None).limit(limit)
+    query = _ordered(query, newest_first).offset(offset or None).limit(limit)
     return [core._instance(r) for r in conn.execute(query)]
 
 
