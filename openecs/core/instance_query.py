@@ -82,38 +82,37 @@ def name_condition(column: Any, pattern: str, dialect: str) -> Any:
     return column.like(escaped.replace("*", "%"), escape="\\")
 
 
-def _interfaces_of_instance(scope: Scope) -> Any:
-    """The instance's interfaces (correlated with the outer ``instances`` row)."""
-    return (
-        select(network_interfaces.c.id)
-        .where(network_interfaces.c.device_id == instances.c.id)
-        .where(network_interfaces.c.cloud == scope.cloud)
-        .where(network_interfaces.c.account_id == scope.account_id)
-        .where(network_interfaces.c.region == scope.region)
-    )
+def _interfaces_of_instance() -> Any:
+    """The instance's interfaces (correlated with the outer ``instances`` row).
+
+    By device alone: an interface is attached only to an instance of its own scope, and
+    with the scope's columns in the WHERE SQLite would read every interface of the
+    account (the scope's index) for each instance instead of the device's index.
+    """
+    return select(network_interfaces.c.id).where(network_interfaces.c.device_id == instances.c.id)
 
 
-def _related(scope: Scope, f: InstanceFilter) -> list[Any]:
+def _related(f: InstanceFilter) -> list[Any]:
     """The conditions on what refers to the instance: interfaces, groups, IPv6, tags."""
     out = []
     if f.security_group_id is not None:
         member = interface_security_groups
         out.append(
-            _interfaces_of_instance(scope)
+            _interfaces_of_instance()
             .join(member, member.c.interface_id == network_interfaces.c.id)
             .where(member.c.group_id == f.security_group_id)
             .exists()
         )
     if f.primary_ips is not None:
         out.append(
-            _interfaces_of_instance(scope)
+            _interfaces_of_instance()
             .where(network_interfaces.c.primary_ip.in_(list(f.primary_ips)))
             .exists()
         )
     if f.ipv6_addresses is not None:
         v6 = ipv6_allocations
         out.append(
-            _interfaces_of_instance(scope)
+            _interfaces_of_instance()
             .join(v6, v6.c.owner_id == network_interfaces.c.id)
             .where(v6.c.owner_type == IPV6_OWNER)
             .where(v6.c.address.in_(list(f.ipv6_addresses)))
@@ -128,7 +127,7 @@ def _related(scope: Scope, f: InstanceFilter) -> list[Any]:
     return out
 
 
-def _conditions(scope: Scope, f: InstanceFilter, dialect: str) -> list[Any]:
+def _conditions(f: InstanceFilter, dialect: str) -> list[Any]:
     if f.nothing:
         return [false()]
     c = instances.c
@@ -146,7 +145,7 @@ def _conditions(scope: Scope, f: InstanceFilter, dialect: str) -> list[Any]:
     ]
     if f.name is not None:
         out.append(name_condition(c.name, f.name, dialect))
-    return [*out, *_related(scope, f)]
+    return [*out, *_related(f)]
 
 
 def _matching(conn: Connection, scope: Scope, f: InstanceFilter, *columns: Any) -> Any:
@@ -160,7 +159,7 @@ def _matching(conn: Connection, scope: Scope, f: InstanceFilter, *columns: Any) 
         )
     else:
         query = scope.rows(instances)
-    return query.where(*_conditions(scope, f, conn.dialect.name))
+    return query.where(*_conditions(f, conn.dialect.name))
 
 
 def _ordered(query: Any, newest_first: bool = False) -> Any:

@@ -679,11 +679,10 @@ def _settle(ctx: TaskContext, payload: dict[str, Any]) -> None:
 # devices' interfaces with their groups, addresses, prefixes and IPv6 claims.
 
 _IDS = bindparam("ids", expanding=True)
+# By device alone: with the scope's columns in the WHERE, SQLite reads the scope's index (every
+# interface of the account) instead of the device's; the scope is checked on the rows read.
 _OF_DEVICES = (
     select(network_interfaces)
-    .where(network_interfaces.c.cloud == bindparam("cloud"))
-    .where(network_interfaces.c.account_id == bindparam("account_id"))
-    .where(network_interfaces.c.region == bindparam("region"))
     .where(network_interfaces.c.device_id.in_(bindparam("devices", expanding=True)))
     .order_by(network_interfaces.c.created_at, network_interfaces.c.id)
 )
@@ -716,15 +715,11 @@ def interfaces_of_devices(
     out: dict[str, list[Interface]] = {d: [] for d in device_ids}
     if not device_ids:
         return out
-    rows = conn.execute(
-        _OF_DEVICES,
-        {
-            "cloud": scope.cloud,
-            "account_id": scope.account_id,
-            "region": scope.region,
-            "devices": list(device_ids),
-        },
-    ).all()
+    rows = [
+        r
+        for r in conn.execute(_OF_DEVICES, {"devices": list(device_ids)})
+        if (r.cloud, r.account_id, r.region) == (scope.cloud, scope.account_id, scope.region)
+    ]
     for nic in load_interfaces(conn, rows):
         out[nic.device_id or ""].append(nic)  # every row has one of the device ids
     return out
