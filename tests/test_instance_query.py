@@ -259,3 +259,18 @@ def test_newest_first_is_the_reverse_order(runtime, fleet):
             assert newest == ordered[::-1]
             page = query.find_instances(conn, scope, f, offset=1, limit=2, newest_first=True)
             assert [vm.id for vm in page] == newest[1:3]
+
+
+def test_ids_alone_read_by_the_prebuilt_statement(runtime, fleet, monkeypatch):
+    scope, vms, _ = fleet
+    ids = [vms["db"].id, vms["web1"].id]
+    used = []
+    by_ids = query._by_ids
+    monkeypatch.setattr(query, "_by_ids", lambda *a: used.append(a) or by_ids(*a))
+    with runtime.db.read() as conn:
+        for tags in ((), []):
+            got = query.find_instances(conn, scope, query.InstanceFilter(ids=ids, tags=tags))
+            assert [vm.id for vm in got] == [vms["web1"].id, vms["db"].id]
+        assert len(used) == 2
+        query.find_instances(conn, scope, query.InstanceFilter(ids=ids, tags=[("env", None)]))
+        assert len(used) == 2

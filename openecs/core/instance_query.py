@@ -179,6 +179,11 @@ _BY_IDS = _ordered(
 )
 
 
+def _only_ids(f: InstanceFilter) -> bool:
+    """Whether the filter is on the ids alone (no tags, in whatever sequence they come)."""
+    return not f.tags and f == InstanceFilter(ids=f.ids, tags=f.tags)
+
+
 def _by_ids(conn: Connection, scope: Scope, ids: Sequence[str]) -> list[core.Instance]:
     """The scope's instances among ``ids``, by the statement built once."""
     where = {"cloud": scope.cloud, "account_id": scope.account_id, "region": scope.region}
@@ -206,7 +211,7 @@ def find_instances(
     created at that time or later.
     """
     whole = offset == 0 and limit is None and since is None and not newest_first
-    if whole and f.ids is not None and f == InstanceFilter(ids=f.ids):
+    if whole and f.ids is not None and _only_ids(f):
         return _by_ids(conn, scope, f.ids)
     query = _matching(conn, scope, f)
     if since is not None:
