@@ -226,10 +226,10 @@ def test_first_after_skips_the_instances_that_passed(runtime, fleet, monkeypatch
             passed = {vm.id for vm in ordered[:skipped]}
             for limit in (1, 2, 10):
                 got = query.first_after(conn, scope, every, since=None,
-                                        passed=lambda vm, p=passed: vm.id in p, limit=limit)
+                                        passed=lambda _, iid, p=passed: iid in p, limit=limit)
                 assert got == ordered[skipped : skipped + limit]
         later = query.first_after(conn, scope, every, since=vms["web2"].created_at,
-                                  passed=lambda vm: False, limit=10)
+                                  passed=lambda *_: False, limit=10)
         assert [vm.id for vm in later] == [vms["web2"].id, vms["db"].id]
 
 
@@ -274,3 +274,32 @@ def test_ids_alone_read_by_the_prebuilt_statement(runtime, fleet, monkeypatch):
         assert len(used) == 2
         query.find_instances(conn, scope, query.InstanceFilter(ids=ids, tags=[("env", None)]))
         assert len(used) == 2
+
+
+def test_a_next_token_page_from_the_store_is_by_tokens_page(runtime, fleet, monkeypatch):
+    """DescribeInstances' NextToken pages read from the token's time on answer what by_token
+    answered over every instance: for each instance's key, keys between and around them,
+    and tokens this server never made."""
+    from openecs.faces.aliyun.ecs import instances_describe as describe
+    from openecs.faces.aliyun.paging import encode_token
+    from openecs.faces.errors import VendorError
+
+    scope, vms, _ = fleet
+    monkeypatch.setattr(query, "_SKIP_SLACK", 1)
+    every = query.InstanceFilter()
+    with runtime.db.read() as conn:
+        ordered = query.find_instances(conn, scope, every)
+        keys = [describe._sort_key(vm) for vm in ordered]
+        times = [f"{vm.created_at:020.6f}" for vm in ordered]
+        around = [f"{float(t) + d:020.6f}" for t in times for d in (-1e-6, 1e-6, -1, 1)]
+        tokens = [*keys, *(f"{t}|{i}" for t in times + around for i in ("", "i-", "~")), "zzz", "0", "1.5|x", ""]
+        for key in tokens:
+            for size in (1, 2, 5):
+                p = {"MaxResults": size, "NextToken": encode_token(key) if key else None}
+                p = {k: v for k, v in p.items() if v is not None}
+                assert describe._token_page(conn, scope, every, p) == describe._paged(ordered, p), (key, size)
+        wrong = {"MaxResults": 2, "NextToken": encode_token(5)}
+        with pytest.raises(VendorError):
+            describe._token_page(conn, scope, every, wrong)
+        none = query.InstanceFilter(nothing=True)
+        assert describe._token_page(conn, scope, none, wrong) == ([], {"NextToken": ""})

@@ -226,21 +226,33 @@ def first_after(
     f: InstanceFilter,
     *,
     since: float | None,
-    passed: Callable[[core.Instance], bool],
+    passed: Callable[[float, str], bool],
     limit: int,
 ) -> list[core.Instance]:
     """The first ``limit`` instances after those that ``passed`` (a keyset page).
 
-    ``passed`` is true of a leading run of the instances created at ``since``
-    or later (those at or before a page token's position); the store cannot
-    always decide it (a token's key is text), so the rows are read from
-    ``since`` with some slack and the run is dropped here, reading more only
-    when it was longer than the slack.
+    ``passed(created_at, id)`` is true of a leading run of the instances created
+    at ``since`` or later (those at or before a page token's position); the store
+    cannot always decide it (a token's key is text), so the keys are read from
+    ``since`` with some slack and the run is dropped here, reading more keys only
+    when it was longer than the slack. Then only the page's rows are read.
     """
     chunk = limit + _SKIP_SLACK
     while True:
-        rows = find_instances(conn, scope, f, since=since, limit=chunk)
-        kept = list(dropwhile(passed, rows))
-        if len(kept) >= limit or len(rows) < chunk:
-            return kept[:limit]
+        keys = _keys(conn, scope, f, since, chunk)
+        kept = list(dropwhile(lambda key: passed(*key), keys))
+        if len(kept) >= limit or len(keys) < chunk:
+            break
         chunk *= 4
+    ids = [iid for _, iid in kept[:limit]]
+    return _by_ids(conn, scope, ids) if ids else []
+
+
+def _keys(
+    conn: Connection, scope: Scope, f: InstanceFilter, since: float | None, limit: int
+) -> list[tuple[float, str]]:
+    """The (created_at, id) of the first ``limit`` instances from ``since`` that pass."""
+    query = _matching(conn, scope, f, instances.c.created_at, instances.c.id)
+    if since is not None:
+        query = query.where(instances.c.created_at >= since)
+    return [(t, iid) for t, iid in conn.execute(_ordered(query).limit(limit))]

@@ -155,8 +155,13 @@ def render_instances(
     return out
 
 
+def _key(created_at: float, instance_id: str) -> str:
+    """The NextToken's sort key: creation time, then id, as text."""
+    return f"{created_at:020.6f}|{instance_id}"
+
+
 def _sort_key(vm: core.Instance) -> str:
-    return f"{vm.created_at:020.6f}|{vm.id}"
+    return _key(vm.created_at, vm.id)
 
 
 @operation(
@@ -356,7 +361,7 @@ def _token_page(
         where,
         wanted,
         since=since,
-        passed=lambda vm: after is not None and _sort_key(vm) <= after,
+        passed=lambda created_at, iid: after is not None and _key(created_at, iid) <= after,
         limit=size + 1,
     )
     shown = rows[:size]
