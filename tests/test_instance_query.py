@@ -28,7 +28,8 @@ BOOT = 3.0
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
-    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+    # A database of its own: a server's engine on the shared one would move these instances on.
+    url = request.getfixturevalue("fresh_postgres_url") if request.param == "postgres" else None
     rt = Runtime(Settings(data_dir=tmp_path, database_url=url), start_engine=False)
     yield rt
     rt.close()
