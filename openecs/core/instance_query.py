@@ -35,10 +35,11 @@ _SKIP_SLACK = 128
 
 @dataclass(frozen=True)
 class InstanceFilter:
-    """What the instances must be; ``None`` (or empty) leaves a field unfiltered.
+    """What the instances must be; ``None`` leaves a field unfiltered.
 
     Several values of one field (``statuses``, ``instance_types``...) mean any
-    of them; the fields together mean all of them.
+    of them, so an empty sequence matches no instance; the fields together mean
+    all of them (no ``tags`` asks for none).
     """
 
     ids: Sequence[str] | None = None
