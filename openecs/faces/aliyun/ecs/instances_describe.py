@@ -60,7 +60,8 @@ def _refused(name: str, type_: str = "string", why: str = NOT_MODELLED) -> Param
 def render_instances(
     conn: Connection, where: Scope, shown: list[core.Instance]
 ) -> list[dict[str, Any]]:
-    """The vendor's Instance shape for each of ``shown``."""
+    """The vendor's Instance shape for each of ``shown`` (their tags and their interfaces
+    read in one batch each, whatever the page's length)."""
     ids = [vm.id for vm in shown]
     tags = core_tags.tags_of(conn, ids)
     nics_of = interfaces.interfaces_of_devices(conn, where, ids)
