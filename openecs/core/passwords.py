@@ -27,5 +27,7 @@ def password_matches(password: str, stored: str) -> bool:
     scheme, iterations, salt, digest = stored.split("$")
     if scheme != "pbkdf2_sha256":
         return False
-    candidate = hashlib.pbkdf2_hmac("sha256", password.encode(), bytes.fromhex(salt), int(iterations))
+    candidate = hashlib.pbkdf2_hmac(
+        "sha256", password.encode(), bytes.fromhex(salt), int(iterations)
+    )
     return hmac.compare_digest(candidate.hex(), digest)

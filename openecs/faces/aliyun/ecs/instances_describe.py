@@ -11,21 +11,24 @@ image; the password is never answered.
 
 from __future__ import annotations
 
-import fnmatch
+import re
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection
 
 from openecs.core import catalog, interfaces
+from openecs.core import instance_query as query
 from openecs.core import instances as core
 from openecs.core import tags as core_tags
 from openecs.core.network import Scope
 from openecs.faces.aliyun import common
+from openecs.faces.aliyun.common import NEXT_TOKEN_INVALID
 from openecs.faces.aliyun.ecs import instance_attributes as attributes
 from openecs.faces.aliyun.ecs import instance_billing as billing
 from openecs.faces.aliyun.operations import operation
-from openecs.faces.aliyun.paging import by_page_number, by_token
-from openecs.faces.aliyun.vpc.vpcs import RESOURCE_GROUP_ID, iso_time, scope, tags_match
+from openecs.faces.aliyun.paging import Page, by_page_number, by_token, decode_token, encode_token
+from openecs.faces.aliyun.vpc.vpcs import RESOURCE_GROUP_ID, iso_time, scope
 from openecs.faces.call import Call
 from openecs.faces.params import BOOLEAN, INTEGER, JSON, LIST, STRUCT, ErrorSpec, Param
 
@@ -57,12 +60,14 @@ def _refused(name: str, type_: str = "string", why: str = NOT_MODELLED) -> Param
 def render_instances(
     conn: Connection, where: Scope, shown: list[core.Instance]
 ) -> list[dict[str, Any]]:
-    """The vendor's Instance shape for each of ``shown``."""
+    """The vendor's Instance shape for each of ``shown`` (their tags and their interfaces
+    read in one batch each, whatever the page's length)."""
     ids = [vm.id for vm in shown]
     tags = core_tags.tags_of(conn, ids)
+    nics_of = interfaces.interfaces_of_devices(conn, where, ids)
     out = []
     for vm in shown:
-        nics = interfaces.list_interfaces(conn, where, device_id=vm.id)
+        nics = nics_of[vm.id]
         primary = next((n for n in nics if n.type == "primary"), None)
         itype = catalog.aliyun_instance_type(vm.instance_type) or {}
         image = catalog.aliyun_image(vm.image_id) or {}
@@ -151,8 +156,13 @@ def render_instances(
     return out
 
 
+def _key(created_at: float, instance_id: str) -> str:
+    """The NextToken's sort key: creation time, then id, as text."""
+    return f"{created_at:020.6f}|{instance_id}"
+
+
 def _sort_key(vm: core.Instance) -> str:
-    return f"{vm.created_at:020.6f}|{vm.id}"
+    return _key(vm.created_at, vm.id)
 
 
 @operation(
@@ -236,73 +246,128 @@ def _sort_key(vm: core.Instance) -> str:
     ],
 )
 def describe_instances(call: Call, p: dict[str, Any]) -> dict[str, Any]:
-    """The caller's instances of a region, filtered, by page number or next token."""
+    """The caller's instances of a region, filtered, by page number or next token.
+
+    The filters, the count and the page are the store's (:mod:`openecs.core.instance_query`);
+    only the filters on ``extra`` (ResourceGroupId, LockReason) are checked here, and
+    with them (or with InstanceIds, at most 100) the matching instances are paged here.
+    """
     common.dry_run(p)
     where = scope(call, p["RegionId"])
-    wanted = common.normalized_tags(p.get("Tag"))
+    wanted = _filter(p)
+    kept = _extra_filter(p)
     with call.db.read() as conn:
-        found = core.list_instances(conn, where, ids=p.get("InstanceIds"))
-        tags = core_tags.tags_of(conn, [vm.id for vm in found])
-        addresses: dict[str, set[str]] = {}
-        groups: dict[str, set[str]] = {}
-        ipv6: dict[str, set[str]] = {}
-        wanted_v6 = {interfaces.canonical_ipv6(a) for a in p.get("Ipv6Address") or []}
-        for vm in found:
-            nics = interfaces.list_interfaces(conn, where, device_id=vm.id)
-            addresses[vm.id] = {n.primary_ip for n in nics}
-            groups[vm.id] = {g for n in nics for g in n.security_group_ids}
-            ipv6[vm.id] = {a for n in nics for a in n.ipv6_addresses}
-        plain = {
-            "VpcId": "vpc_id",
-            "VSwitchId": "subnet_id",
-            "ZoneId": "zone_id",
-            "InstanceType": "instance_type",
-            "ImageId": "image_id",
-            "KeyPairName": "key_pair_name",
-            "InstanceChargeType": "charge_type",
-        }
-
-        def keep(vm: core.Instance) -> bool:
-            itype = catalog.aliyun_instance_type(vm.instance_type) or {}
-            return (
-                all(p.get(k, getattr(vm, f)) == getattr(vm, f) for k, f in plain.items())
-                and _name_matches(p.get("InstanceName"), vm.name)
-                and p.get("Status", STATUS[vm.status]) == STATUS[vm.status]
-                and p.get("InstanceTypeFamily", itype.get("InstanceTypeFamily"))
-                == itype.get("InstanceTypeFamily")
-                and ("SecurityGroupId" not in p or p["SecurityGroupId"] in groups[vm.id])
-                and p.get("InstanceNetworkType", "vpc") == "vpc"
-                and p.get("IoOptimized", True)
-                and p.get("ResourceGroupId", vm.extra.get("ResourceGroupId"))
-                == vm.extra.get("ResourceGroupId")
-                and (
-                    "PrivateIpAddresses" not in p
-                    or bool(addresses[vm.id] & set(p["PrivateIpAddresses"]))
-                )
-                and (not wanted_v6 or bool(ipv6[vm.id] & wanted_v6))
-                and p.get("LockReason", vm.extra.get(core.LOCK_REASON))
-                == vm.extra.get(core.LOCK_REASON)
-                and tags_match(dict(tags[vm.id]), wanted)
-            )
-
-        found = [vm for vm in found if keep(vm)]
-        if "MaxResults" in p or "NextToken" in p:
-            token_page = by_token(found, p.get("NextToken"), p.get("MaxResults") or 10, _sort_key)
-            shown, paging = token_page.items, token_page.fields()
+        if kept is not None or wanted.ids is not None:
+            found = [
+                vm for vm in query.find_instances(conn, where, wanted) if kept is None or kept(vm)
+            ]
+            shown, paging = _paged(found, p)
+        elif "MaxResults" in p or "NextToken" in p:
+            shown, paging = _token_page(conn, where, wanted, p)
         else:
-            page = by_page_number(found, p["PageNumber"], p["PageSize"])
-            shown, paging = page.items, page.fields()
+            size = p["PageSize"]
+            offset = (p["PageNumber"] - 1) * size
+            shown = query.find_instances(conn, where, wanted, offset=offset, limit=size)
+            total = query.count_instances(conn, where, wanted)
+            paging = Page(shown, total, p["PageNumber"], size).fields()
         rendered = render_instances(conn, where, shown)
     return {"Instances": {"Instance": rendered}, **paging}
 
 
-def _name_matches(pattern: str | None, name: str) -> bool:
-    """The vendor's InstanceName filter: exact, or with ``*`` as a wildcard."""
-    if pattern is None:
-        return True
-    if "*" not in pattern:
-        return pattern == name
-    return fnmatch.fnmatchcase(name, pattern.replace("[", "[[]").replace("?", "[?]"))
+_PLAIN = {
+    "VpcId": "vpc_id",
+    "VSwitchId": "subnet_id",
+    "ZoneId": "zone_id",
+    "InstanceType": "instance_type",
+    "ImageId": "image_id",
+    "KeyPairName": "key_pair_name",
+    "InstanceChargeType": "charge_type",
+}
+
+
+def _filter(p: dict[str, Any]) -> query.InstanceFilter:
+    """DescribeInstances' filters as the store checks them."""
+    family = p.get("InstanceTypeFamily")
+    v6 = p.get("Ipv6Address")
+    return query.InstanceFilter(
+        ids=p.get("InstanceIds"),
+        **{field: p.get(name) for name, field in _PLAIN.items()},
+        instance_types=None if family is None else _types_of_family(family),
+        statuses=[s for s, shown in STATUS.items() if shown == p["Status"]]
+        if "Status" in p
+        else None,
+        name=p.get("InstanceName"),
+        security_group_id=p.get("SecurityGroupId"),
+        primary_ips=p.get("PrivateIpAddresses"),
+        ipv6_addresses=[interfaces.canonical_ipv6(a) for a in v6] if v6 else None,
+        tags=[(t["Key"], t["Value"] or None) for t in common.normalized_tags(p.get("Tag"))],
+        nothing=p.get("InstanceNetworkType", "vpc") != "vpc" or not p.get("IoOptimized", True),
+    )
+
+
+def _types_of_family(family: str) -> list[str]:
+    return [
+        t["InstanceTypeId"]
+        for t in catalog.aliyun_instance_types()
+        if t.get("InstanceTypeFamily") == family
+    ]
+
+
+def _extra_filter(p: dict[str, Any]) -> Callable[[core.Instance], bool] | None:
+    """The filters on the instance's ``extra`` (kept as JSON text), checked after the store's."""
+    if "ResourceGroupId" not in p and "LockReason" not in p:
+        return None
+
+    def kept(vm: core.Instance) -> bool:
+        group, lock = vm.extra.get("ResourceGroupId"), vm.extra.get(core.LOCK_REASON)
+        return p.get("ResourceGroupId", group) == group and p.get("LockReason", lock) == lock
+
+    return kept
+
+
+def _paged(found: list[core.Instance], p: dict[str, Any]) -> tuple[list[core.Instance], Any]:
+    """A page of instances already filtered, the way the request asks for it."""
+    if "MaxResults" in p or "NextToken" in p:
+        token_page = by_token(found, p.get("NextToken"), p.get("MaxResults") or 10, _sort_key)
+        return token_page.items, token_page.fields()
+    page = by_page_number(found, p["PageNumber"], p["PageSize"])
+    return page.items, page.fields()
+
+
+# A token's time, as _sort_key writes it: the store can start reading near it.
+_TOKEN_TIME = re.compile(r"\d{13}\.\d{6}")
+
+
+def _token_page(
+    conn: Connection, where: Scope, wanted: query.InstanceFilter, p: dict[str, Any]
+) -> tuple[list[core.Instance], dict[str, str]]:
+    """The page after a NextToken, read from the store: exactly what :func:`by_token` answers
+    over every matching instance (the token's key compared as text), without reading them all.
+    """
+    size = p.get("MaxResults") or 10
+    token = p.get("NextToken")
+    since: float | None = None
+    after: Any = None
+    if token:
+        after = decode_token(token)
+        if not isinstance(after, str):  # by_token refuses it, when anything matches
+            if query.find_instances(conn, where, wanted, limit=1):
+                NEXT_TOKEN_INVALID.raise_("NextToken", token)
+            return [], {"NextToken": ""}
+        head = after.split("|", 1)[0]
+        # Below this time every key sorts before the token's (a margin past the rounding).
+        since = float(head) - 1e-4 if _TOKEN_TIME.fullmatch(head) else None
+    rows = query.first_after(
+        conn,
+        where,
+        wanted,
+        since=since,
+        passed=lambda created_at, iid: after is not None and _key(created_at, iid) <= after,
+        limit=size + 1,
+    )
+    shown = rows[:size]
+    more = len(rows) > size
+    return shown, {"NextToken": encode_token(_sort_key(shown[-1])) if more and shown else ""}
 
 
 @operation(
@@ -320,10 +385,16 @@ def _name_matches(pattern: str | None, name: str) -> bool:
 def describe_instance_status(call: Call, p: dict[str, Any]) -> dict[str, Any]:
     """Each instance's id and status, paged."""
     where = scope(call, p["RegionId"])
+    wanted = query.InstanceFilter(ids=p.get("InstanceId") or None, zone_id=p.get("ZoneId"))
+    size = p["PageSize"]
     with call.db.read() as conn:
-        found = core.list_instances(conn, where, ids=p.get("InstanceId") or None)
-    found = [vm for vm in found if p.get("ZoneId", vm.zone_id) == vm.zone_id]
-    page = by_page_number(found, p["PageNumber"], p["PageSize"])
+        if wanted.ids is not None:  # at most 100: paged here
+            page = by_page_number(query.find_instances(conn, where, wanted), p["PageNumber"], size)
+        else:
+            offset = (p["PageNumber"] - 1) * size
+            shown = query.find_instances(conn, where, wanted, offset=offset, limit=size)
+            total = query.count_instances(conn, where, wanted)
+            page = Page(shown, total, p["PageNumber"], size)
     return {
         "InstanceStatuses": {
             "InstanceStatus": [

@@ -24,10 +24,15 @@ the same position, so ``cloudservers/detail`` is never taken for a server id.)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from sqlalchemy import Connection
+
+from openecs.core import instance_query as query
 from openecs.core import instances as inst
+from openecs.core import interfaces
+from openecs.core import tags as core_tags
 from openecs.faces.call import Call
 from openecs.faces.huawei.common import MARKER, limit_param, page_after
 from openecs.faces.huawei.ecs import servers_read
@@ -100,18 +105,9 @@ def _has_tag(tags: Iterable[str], wanted: str) -> bool:
     return any(t == wanted or ("=" not in wanted and t.split("=", 1)[0] == wanted) for t in tags)
 
 
-def _addresses(server: dict[str, Any]) -> list[str]:
-    return [a["addr"] for net in server["addresses"].values() for a in net]
-
-
 def _kept(server: inst.Instance, q: dict[str, Any]) -> bool:
-    """Whether a server passes the filters its record answers (checked before rendering)."""
-    status = servers_read.STATES[server.status][0]
-    if "flavor" in q and server.instance_type != q["flavor"]:
-        return False
+    """Whether a server passes the filters its record answers and the store does not check."""
     if "name" in q and not name_matches(q["name"], server.name):
-        return False
-    if "status" in q and status not in (q["status"], *_ALSO.get(q["status"], ())):
         return False
     if "reservation_id" in q and server.extra.get("reservation_id") != q["reservation_id"]:
         return False
@@ -120,40 +116,99 @@ def _kept(server: inst.Instance, q: dict[str, Any]) -> bool:
     return project == ALL_ENTERPRISE_PROJECTS or in_project
 
 
-def _shown(server: dict[str, Any], q: dict[str, Any]) -> bool:
-    """Whether a rendered server passes the filters on its addresses and tags."""
-    if "ip" in q and not any(q["ip"] in a for a in _addresses(server)):
+def _shown(addresses: list[str], tags: list[str], q: dict[str, Any]) -> bool:
+    """Whether a server passes the filters on its ports' addresses and its tags (``k=v``)."""
+    if "ip" in q and not any(q["ip"] in a for a in addresses):
         return False
-    if "ip_eq" in q and q["ip_eq"] not in _addresses(server):
+    if "ip_eq" in q and q["ip_eq"] not in addresses:
         return False
-    if "tags" in q and not all(_has_tag(server["tags"], t) for t in _listed(q["tags"])):
+    if "tags" in q and not all(_has_tag(tags, t) for t in _listed(q["tags"])):
         return False
     wanted_absent = _listed(q.get("not-tags", ""))
-    return not (wanted_absent and all(_has_tag(server["tags"], t) for t in wanted_absent))
+    return not (wanted_absent and all(_has_tag(tags, t) for t in wanted_absent))
+
+
+def _filter(q: dict[str, Any]) -> query.InstanceFilter:
+    """The filters the store checks: the flavor and the status (with its intermediate states)."""
+    statuses = None
+    if "status" in q:
+        shown = (q["status"], *_ALSO.get(q["status"], ()))
+        statuses = [s for s, state in servers_read.STATES.items() if state[0] in shown]
+    return query.InstanceFilter(instance_type=q.get("flavor"), statuses=statuses)
+
+
+# The filters checked here, on every server that passes the store's.
+_RECORD_FILTERS = ("name", "reservation_id", "enterprise_project_id")
+_PORT_AND_TAG_FILTERS = ("ip", "ip_eq", "tags", "not-tags")
+
+
+def _page(items: list[Any], q: dict[str, Any], key: Callable[[Any], str]) -> list[Any]:
+    """The page the request asks for, of items already filtered and ordered."""
+    limit = q["limit"]
+    if "marker" in q:
+        return page_after(items, q["marker"], limit, key=key, errors=ECS.params)
+    start = (max(q["offset"], 1) - 1) * limit
+    return items[start : start + limit]
 
 
 @operation(ECS, "ListServersDetails", "GET", "/v1/{project_id}/cloudservers/detail", query=QUERY)
 def list_servers_details(call: Call, req: HuaweiArgs) -> dict[str, Any]:
-    """List servers with their details."""
+    """List servers with their details.
+
+    The store filters, counts and pages (:mod:`openecs.core.instance_query`); with a
+    filter it does not check (a name, an address, tags...) or a marker, the servers
+    its filters pass are filtered and paged here. Only the page is rendered.
+    """
     q = req.query
+    where = scope_of(call)
     with call.db.read() as conn:
-        servers = inst.list_instances(conn, scope_of(call))
-        servers.sort(key=lambda s: (s.created_at, s.id), reverse=True)
         if "server_id" in q:
-            by_id = {s.id: s for s in servers}
-            found = [
-                servers_read.render(conn, call, by_id[sid])
-                if sid in by_id
-                else {"id": sid, "fault": NOT_FOUND_FAULT}
-                for sid in dict.fromkeys(_listed(q["server_id"]))
-            ]
+            return _listed_by_id(conn, call, q)
+        wanted = _filter(q)
+        here = (*_RECORD_FILTERS, *_PORT_AND_TAG_FILTERS, "marker")
+        if not any(k in q for k in here):
+            limit = q["limit"]
+            offset = (max(q["offset"], 1) - 1) * limit
+            page = query.find_instances(
+                conn, where, wanted, offset=offset, limit=limit, newest_first=True
+            )
+            count = query.count_instances(conn, where, wanted)
         else:
-            kept = (servers_read.render(conn, call, s) for s in servers if _kept(s, q))
-            found = [s for s in kept if _shown(s, q)]
-    limit = q["limit"]
-    if "marker" in q:
-        page = page_after(found, q["marker"], limit, key=lambda s: s["id"], errors=ECS.params)
-    else:
-        start = (max(q["offset"], 1) - 1) * limit
-        page = found[start : start + limit]
-    return {"count": len(found), "servers": page}
+            found = query.find_instances(conn, where, wanted, newest_first=True)
+            found = [s for s in found if _kept(s, q)]
+            if any(k in q for k in _PORT_AND_TAG_FILTERS):
+                found = _with_ports_and_tags(conn, call, found, q)
+            page = _page(found, q, key=lambda s: s.id)
+            count = len(found)
+        return {"count": count, "servers": servers_read.render_many(conn, call, page)}
+
+
+def _with_ports_and_tags(
+    conn: Connection, call: Call, servers: list[inst.Instance], q: dict[str, Any]
+) -> list[inst.Instance]:
+    """The servers that pass the filters on addresses and tags (read in batches)."""
+    ids = [s.id for s in servers]
+    ports = interfaces.interfaces_of_devices(conn, scope_of(call), ids)
+    tags = core_tags.tags_of(conn, ids)
+    return [
+        s
+        for s in servers
+        if _shown([p.primary_ip for p in ports[s.id]], [f"{k}={v}" for k, v in tags[s.id]], q)
+    ]
+
+
+def _listed_by_id(conn: Connection, call: Call, q: dict[str, Any]) -> dict[str, Any]:
+    """``server_id`` overrides every other filter: the servers named, in the order named; an
+    id that names none of the caller's servers is listed with only its id and a fault."""
+    ids = list(dict.fromkeys(_listed(q["server_id"])))
+    named = query.find_instances(conn, scope_of(call), query.InstanceFilter(ids=ids))
+    by_id = {s.id: s for s in named}
+    page = _page(ids, q, key=lambda sid: sid)
+    rendered = iter(servers_read.render_many(conn, call, [by_id[i] for i in page if i in by_id]))
+    return {
+        "count": len(ids),
+        "servers": [
+            next(rendered) if sid in by_id else {"id": sid, "fault": NOT_FOUND_FAULT}
+            for sid in page
+        ],
+    }

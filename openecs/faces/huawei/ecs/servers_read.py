@@ -12,6 +12,7 @@ order, and ``cloudservers/flavors`` must be tried before ``cloudservers/{server_
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection
@@ -68,14 +69,43 @@ def _metadata(server: inst.Instance, image: dict[str, Any] | None) -> dict[str, 
 
 
 def render(conn: Connection, call: Call, server: inst.Instance) -> dict[str, Any]:
+    """One server in the ServerDetail shape."""
+    return render_many(conn, call, [server])[0]
+
+
+def render_many(
+    conn: Connection, call: Call, servers: Sequence[inst.Instance]
+) -> list[dict[str, Any]]:
+    """Servers in the ServerDetail shape, their ports, groups, disks and tags read in batches
+    (a page costs the same few statements however many servers it shows)."""
     scope = scope_of(call)
-    region = region_of(call)
-    ports = interfaces.list_interfaces(conn, scope, device_id=server.id)
-    group_ids = sorted({g for p in ports for g in p.security_group_ids})
+    ids = [s.id for s in servers]
+    ports = interfaces.interfaces_of_devices(conn, scope, ids)
+    group_ids = sorted({g for nics in ports.values() for p in nics for g in p.security_group_ids})
     groups = sg.list_groups(conn, scope, ids=group_ids) if group_ids else []
+    disks = inst.disks_of(conn, ids)
+    tags = core_tags.tags_of(conn, ids)
+    out = []
+    for server in servers:
+        mine = {g for p in ports[server.id] for g in p.security_group_ids}
+        shown = [g for g in groups if g.id in mine]  # in list_groups' order, as one by one
+        out.append(
+            _rendered(call, server, ports[server.id], shown, disks[server.id], tags[server.id])
+        )
+    return out
+
+
+def _rendered(
+    call: Call,
+    server: inst.Instance,
+    ports: list[interfaces.Interface],
+    groups: list[sg.SecurityGroup],
+    disks: list[dict[str, Any]],
+    tags: list[core_tags.Tag],
+) -> dict[str, Any]:
+    region = region_of(call)
     flavor = catalog.huawei_flavor(region, server.instance_type) or {}
     image = catalog.huawei_image(region, server.image_id)
-    disks = inst.disks_of(conn, [server.id])[server.id]
     status, vm_state, task_state, power = STATES[server.status]
     x = server.extra
     return {
@@ -142,7 +172,7 @@ def render(conn: Connection, call: Call, server: inst.Instance) -> dict[str, Any
             for d in disks
         ],
         "metadata": _metadata(server, image),
-        "tags": [f"{k}={v}" for k, v in core_tags.get_tags(conn, server.id)],
+        "tags": [f"{k}={v}" for k, v in tags],
         "enterprise_project_id": x.get("enterprise_project_id", "0"),
         "sys_tags": [{"key": "_sys_enterprise_project_id", "value": "0"}],
     }
