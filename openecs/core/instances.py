@@ -129,7 +129,7 @@ class Instance:
 
 
 def _instance(row: Any) -> Instance:
-    values = dict(row if isinstance(row, dict) else row._mapping)
+    values = dict(row._mapping)
     values["deletion_protection"] = bool(values["deletion_protection"])
     values["extra"] = json.loads(values["extra"])
     return Instance(**values)

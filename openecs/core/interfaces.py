@@ -105,12 +105,16 @@ def _check_groups(
             )
 
 
-def _set_memberships(conn: Connection, interface_id: str, group_ids: Sequence[str]) -> None:
-    conn.execute(
-        delete(interface_security_groups).where(
-            interface_security_groups.c.interface_id == interface_id
+def _set_memberships(
+    conn: Connection, interface_id: str, group_ids: Sequence[str], *, new: bool = False
+) -> None:
+    """Replace the interface's groups (``new``: it has none yet, nothing to remove)."""
+    if not new:
+        conn.execute(
+            delete(interface_security_groups).where(
+                interface_security_groups.c.interface_id == interface_id
+            )
         )
-    )
     if group_ids:
         conn.execute(
             insert(interface_security_groups),
@@ -128,6 +132,7 @@ def create_interface(
     interface_id: str,
     subnet_id: str,
     now: float,
+    subnet: network.Subnet | None = None,
     status: str = AVAILABLE,
     type: str = "secondary",
     name: str = "",
@@ -142,8 +147,12 @@ def create_interface(
     ipv4_prefix_count: int = 0,
     ipv6: Ipv6Request | None = None,
 ) -> Interface:
-    """A new interface with its addresses claimed, its MAC unique and its groups checked."""
-    subnet = network.get_subnet(conn, scope, subnet_id)
+    """A new interface with its addresses claimed, its MAC unique and its groups checked.
+
+    ``subnet``: the subnet of ``subnet_id`` if the caller read it in this transaction.
+    """
+    if subnet is None or subnet.id != subnet_id:
+        subnet = network.get_subnet(conn, scope, subnet_id)
     _check_groups(conn, scope, subnet, group_ids)
     if ipv6:
         _claim_ipv6(conn, subnet, interface_id, ipv6)
@@ -153,36 +162,41 @@ def create_interface(
     for _ in range(secondary_count):
         ipam.allocate(conn, subnet.id, subnet.cidr_block, OWNER, interface_id)
     _claim_prefixes(conn, subnet, interface_id, ipv4_prefixes, ipv4_prefix_count)
+    row = {
+        "id": interface_id,
+        "cloud": scope.cloud,
+        "account_id": scope.account_id,
+        "region": scope.region,
+        "vpc_id": subnet.vpc_id,
+        "subnet_id": subnet.id,
+        "zone_id": subnet.zone_id,
+        "primary_ip": primary,
+        "status": status,
+        "type": type,
+        "device_id": device_id,
+        "name": name,
+        "description": description,
+        "created_at": now,
+        "extra": json.dumps(extra or {}),
+    }
     for _ in range(_MAC_TRIES):
+        row["mac_address"] = _new_mac(scope.cloud)
         try:
             with conn.begin_nested():
-                conn.execute(
-                    insert(network_interfaces).values(
-                        id=interface_id,
-                        cloud=scope.cloud,
-                        account_id=scope.account_id,
-                        region=scope.region,
-                        vpc_id=subnet.vpc_id,
-                        subnet_id=subnet.id,
-                        zone_id=subnet.zone_id,
-                        mac_address=_new_mac(scope.cloud),
-                        primary_ip=primary,
-                        status=status,
-                        type=type,
-                        device_id=device_id,
-                        name=name,
-                        description=description,
-                        created_at=now,
-                        extra=json.dumps(extra or {}),
-                    )
-                )
+                conn.execute(insert(network_interfaces), row)
             break
         except IntegrityError:
             continue  # that MAC is taken (or being taken): draw another
     else:  # pragma: no cover - 16 million MACs per cloud
         raise Conflict("interface.mac_exhausted", "No free MAC address could be drawn.")
-    _set_memberships(conn, interface_id, list(group_ids))
-    return get_interface(conn, scope, interface_id)
+    _set_memberships(conn, interface_id, list(group_ids), new=True)
+    if secondary_ips or secondary_count or ipv4_prefixes or ipv4_prefix_count or ipv6:
+        return get_interface(conn, scope, interface_id)  # the addresses in the store's order
+    return Interface(
+        **{k: v for k, v in row.items() if k != "extra"},
+        extra=json.loads(row["extra"]),
+        security_group_ids=tuple(group_ids),
+    )
 
 
 @dataclass(frozen=True)

@@ -305,10 +305,7 @@ def create_subnet(
 def get_subnet(
     conn: Connection, scope: Scope, subnet_id: str, *, for_update: bool = False
 ) -> Subnet:
-    query = _scoped(subnets, scope).where(subnets.c.id == subnet_id)
-    if for_update and conn.dialect.name != "sqlite":
-        query = query.with_for_update()
-    row = conn.execute(query).first()
+    row = scope.row_by_id(subnets, for_update=for_update).first(conn, {"id": subnet_id})
     if row is None:
         raise NotFound("subnet.not_found", f"The subnet {subnet_id} does not exist.", id=subnet_id)
     return _subnet(row)

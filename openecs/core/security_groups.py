@@ -168,10 +168,7 @@ def create_group(
 def get_group(
     conn: Connection, scope: Scope, group_id: str, *, for_update: bool = False
 ) -> SecurityGroup:
-    query = _scoped(scope).where(security_groups.c.id == group_id)
-    if for_update and conn.dialect.name != "sqlite":
-        query = query.with_for_update()
-    row = conn.execute(query).first()
+    row = scope.row_by_id(security_groups, for_update=for_update).first(conn, {"id": group_id})
     if row is None:
         raise NotFound(
             "security_group.not_found",

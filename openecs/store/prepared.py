@@ -23,6 +23,22 @@ from sqlalchemy import Connection
 from sqlalchemy.sql import ClauseElement
 
 
+class Record(dict):
+    """A row read by a prepared statement: a dict, read by column as a SQLAlchemy Row is."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:  # noqa: ANN401
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def _mapping(self) -> dict[str, Any]:
+        return self
+
+
 @dataclass(frozen=True)
 class _Plan:
     sql: str
@@ -38,18 +54,18 @@ class Prepared:
         self.statement = statement
         self._plans: dict[tuple[str, frozenset[str]], _Plan | None] = {}
 
-    def first(self, conn: Connection, params: Mapping[str, Any]) -> dict[str, Any] | None:
-        """The first row as a column -> value dict, or None."""
+    def first(self, conn: Connection, params: Mapping[str, Any]) -> Record | None:
+        """The first row (by column name, as a key or an attribute), or None."""
         plan = self._plan(conn, params)
         if plan is None:
             row = conn.execute(self.statement, dict(params)).first()
-            return None if row is None else dict(row._mapping)
+            return None if row is None else Record(row._mapping)
         cursor = self._run(conn, plan, params)
         try:
             row = cursor.fetchone()
         finally:
             cursor.close()
-        return None if row is None else dict(zip(plan.columns, row, strict=True))
+        return None if row is None else Record(zip(plan.columns, row, strict=True))
 
     def rowcount(self, conn: Connection, params: Mapping[str, Any]) -> int:
         """Run a write; answer how many rows it matched."""

@@ -671,6 +671,7 @@ def create_network_interface(call: Call, p: dict[str, Any]) -> dict[str, Any]:
                 where,
                 interface_id=aliyun_id("eni", region),
                 subnet_id=subnet.id,
+                subnet=subnet,
                 now=call.clock.now(),
                 type="trunk" if trunk else "secondary",
                 name=p.get("NetworkInterfaceName", ""),
@@ -688,7 +689,10 @@ def create_network_interface(call: Call, p: dict[str, Any]) -> dict[str, Any]:
                 },
             )
             pairs = tag_pairs(p.get("Tag"))
-            core_tags.set_tags(conn, call.account.id, TAGGED, eni.id, pairs, limit=common.TAG_LIMIT)
+            if pairs:  # a new interface has none to read back
+                core_tags.set_tags(
+                    conn, call.account.id, TAGGED, eni.id, pairs, limit=common.TAG_LIMIT
+                )
             return render(call, eni, pairs)
 
         try:
