@@ -639,10 +639,8 @@ def delete_interface(
 
 def _locked_row(conn: Connection, scope: Scope, interface_id: str) -> Any:
     """An interface's own row (not its addresses nor groups), locked like ``get_interface``."""
-    query = _scoped(scope).where(network_interfaces.c.id == interface_id)
-    if conn.dialect.name != "sqlite":
-        query = query.with_for_update()
-    row = conn.execute(query).first()
+    by_id = scope.row_by_id(network_interfaces, for_update=True)
+    row = by_id.first(conn, {"id": interface_id})
     if row is None:
         get_interface(conn, scope, interface_id)  # raises interface.not_found
     return row

@@ -705,10 +705,12 @@ def create_network_interface(call: Call, p: dict[str, Any]) -> dict[str, Any]:
 def delete_network_interface(call: Call, p: dict[str, Any]) -> dict[str, Any]:
     """Delete an Available interface, freeing its addresses and prefixes."""
     with call.db.write() as conn:
-        eni = get_eni(conn, call, p["RegionId"], p["NetworkInterfaceId"], for_update=True)
-        try:
+        try:  # the core reads and locks the row itself: an unknown id is its NotFound
             interfaces.delete_interface(
-                conn, scope(call, p["RegionId"]), eni.id, only_if=interfaces.AVAILABLE
+                conn,
+                scope(call, p["RegionId"]),
+                p["NetworkInterfaceId"],
+                only_if=interfaces.AVAILABLE,
             )
         except DomainError as err:
             raise vendor_error(err) from None
