@@ -286,18 +286,28 @@ def release_owner(conn: Connection, owner_type: str, owner_id: str) -> None:
 def release_owners(conn: Connection, owner_types: Sequence[str], owner_ids: Sequence[str]) -> None:
     """Free every address that any of these resources holds as any of these owner types
     (one statement for an interface's addresses and prefixes, or a batch's)."""
+    release_owners_from(conn, _RELEASE_OWNERS, owner_types, owner_ids)
+
+
+def owners_release(table: Any) -> Any:
+    """The one DELETE of an allocation table's rows by owner types and ids (built once per table:
+    every interface deletion and every instance release runs it)."""
+    return (
+        delete(table)
+        .where(table.c.owner_type.in_(bindparam("owner_types", expanding=True)))
+        .where(table.c.owner_id.in_(bindparam("owner_ids", expanding=True)))
+    )
+
+
+def release_owners_from(
+    conn: Connection, statement: Any, owner_types: Sequence[str], owner_ids: Sequence[str]
+) -> None:
+    """Run an :func:`owners_release` statement (nothing to do for no owners)."""
     if owner_ids:
-        conn.execute(
-            _RELEASE_OWNERS, {"owner_types": list(owner_types), "owner_ids": list(owner_ids)}
-        )
+        conn.execute(statement, {"owner_types": list(owner_types), "owner_ids": list(owner_ids)})
 
 
-# Built once: every interface deletion and every instance release runs it.
-_RELEASE_OWNERS = (
-    delete(ip_allocations)
-    .where(ip_allocations.c.owner_type.in_(bindparam("owner_types", expanding=True)))
-    .where(ip_allocations.c.owner_id.in_(bindparam("owner_ids", expanding=True)))
-)
+_RELEASE_OWNERS = owners_release(ip_allocations)
 
 
 def drop_subnet(conn: Connection, subnet_id: str) -> None:

@@ -21,7 +21,7 @@ import ipaddress
 import secrets
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, bindparam, delete, func, select
+from sqlalchemy import Connection, delete, func, select
 
 from openecs.core import ipam
 from openecs.core.errors import Conflict, Invalid, QuotaExceeded
@@ -185,18 +185,10 @@ def release_owner(conn: Connection, owner_type: str, owner_id: str) -> None:
 
 def release_owners(conn: Connection, owner_types: Sequence[str], owner_ids: Sequence[str]) -> None:
     """Free every IPv6 address and prefix that any of these owners holds as any of these types."""
-    if owner_ids:
-        conn.execute(
-            _RELEASE_OWNERS, {"owner_types": list(owner_types), "owner_ids": list(owner_ids)}
-        )
+    ipam.release_owners_from(conn, _RELEASE_OWNERS, owner_types, owner_ids)
 
 
-# Built once: every interface deletion and every instance release runs it.
-_RELEASE_OWNERS = (
-    delete(ipv6_allocations)
-    .where(ipv6_allocations.c.owner_type.in_(bindparam("owner_types", expanding=True)))
-    .where(ipv6_allocations.c.owner_id.in_(bindparam("owner_ids", expanding=True)))
-)
+_RELEASE_OWNERS = ipam.owners_release(ipv6_allocations)
 
 
 def in_use(conn: Connection, subnet_id: str) -> int:
