@@ -407,6 +407,25 @@ def test_normal_and_enterprise_groups_cannot_be_mixed(net):
     assert listed(net) == []
 
 
+def test_a_group_holding_2000_interfaces_answers_instance_limit_exceed(net, server):
+    """A normal group's 2000th interface is its last; the count comes from what the store holds."""
+    from openecs.core import interfaces, network  # the 2000 go in through the core: one batch
+
+    wide = _vswitch(net, "10.0.16.0/20", server)
+    where = network.Scope("aliyun", net["tenant"].account.id, REGION)
+    members = [
+        interfaces.NewInterface(f"eni-full-{n:04d}", wide, group_ids=[net["sg"]])
+        for n in range(1999)
+    ]
+    with server.runtime.db.write() as conn:
+        interfaces.create_interfaces(conn, where, members, now=0.0)
+    create(net, v_switch_id=wide)  # the 2000th
+    before = free(net, wide)
+    err = refused(lambda: create(net, v_switch_id=wide))
+    assert (err.code, err.status_code) == ("SecurityGroupInstanceLimitExceed", 403)
+    assert free(net, wide) == before
+
+
 def test_a_pending_vswitch_is_refused(net):
     pending = _vswitch(net, "10.0.9.0/24")
     before = free(net, pending)

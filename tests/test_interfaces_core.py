@@ -122,3 +122,64 @@ def test_parallel_creations_never_share_an_address_or_a_mac(runtime, scope):
     addresses = [ip for eni in made for ip in eni.private_ips]
     assert len(addresses) == len(set(addresses)) == 60
     assert len({eni.mac_address for eni in made}) == len(made) == 30
+
+
+# -- a group's interface count, which the capacity checks read
+
+
+def _counts(rt: Runtime, scope: network.Scope, *groups: sg.SecurityGroup) -> list[int]:
+    with rt.db.read() as conn:
+        return [sg.get_group(conn, scope, g.id).interface_count for g in groups]
+
+
+def test_a_groups_interface_count_follows_creations_changes_and_deletions(runtime, scope):
+    vpc, subnet = _vpc_and_subnet(runtime, scope)
+    a, b = _group(runtime, scope, vpc.id), _group(runtime, scope, vpc.id)
+    first = _eni(runtime, scope, subnet, group_ids=[a.id])
+    second = _eni(runtime, scope, subnet, group_ids=[a.id, b.id])
+    assert _counts(runtime, scope, a, b) == [2, 1]
+    with runtime.db.write() as conn:
+        interfaces.set_groups(conn, scope, first.id, [b.id])
+    assert _counts(runtime, scope, a, b) == [1, 2]
+    with runtime.db.write() as conn:
+        interfaces.delete_interface(conn, scope, second.id)
+    assert _counts(runtime, scope, a, b) == [0, 1]
+    with runtime.db.write() as conn:
+        interfaces.delete_interfaces(conn, [first.id])
+    assert _counts(runtime, scope, a, b) == [0, 0]
+
+
+def test_a_batch_of_interfaces_counts_once_per_member(runtime, scope):
+    vpc, subnet = _vpc_and_subnet(runtime, scope)
+    group = _group(runtime, scope, vpc.id)
+    batch = [
+        interfaces.NewInterface(aliyun_id("eni", scope.region), subnet.id, group_ids=[group.id])
+        for _ in range(5)
+    ]
+    with runtime.db.write() as conn:
+        interfaces.create_interfaces(conn, scope, batch, now=time.time())
+    assert _counts(runtime, scope, group) == [5]
+
+
+def test_a_refused_creation_leaves_the_count(runtime, scope):
+    vpc, subnet = _vpc_and_subnet(runtime, scope, "10.0.0.0/29")  # 4 usable addresses
+    group = _group(runtime, scope, vpc.id)
+    with pytest.raises(QuotaExceeded):
+        _eni(runtime, scope, subnet, group_ids=[group.id], secondary_count=4)
+    assert _counts(runtime, scope, group) == [0]
+
+
+def test_parallel_creations_in_one_group_are_all_counted(runtime, scope):
+    vpc, subnet = _vpc_and_subnet(runtime, scope)
+    group = _group(runtime, scope, vpc.id)
+
+    def client() -> None:
+        for _ in range(5):
+            _eni(runtime, scope, subnet, group_ids=[group.id])
+
+    threads = [threading.Thread(target=client) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert _counts(runtime, scope, group) == [40]

@@ -16,7 +16,7 @@ from openecs.core.accounts import create_account
 from openecs.core.errors import Conflict, Invalid, QuotaExceeded
 from openecs.core.ids import aliyun_id, huawei_id
 from openecs.runtime import Runtime
-from openecs.store.tables import ip_allocations
+from openecs.store.tables import ip_allocations, ip_cursors
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -199,3 +199,94 @@ def test_a_subnet_with_addresses_in_use_cannot_be_deleted(runtime: Runtime) -> N
     with pytest.raises(Conflict) as err, runtime.db.write() as conn:
         network.delete_subnet(conn, scope, subnet.id)
     assert err.value.reason == "subnet.in_use"
+
+
+# -- the cursor: where the search for the lowest free address starts
+
+
+def _cursor(rt: Runtime, subnet: network.Subnet) -> int:
+    with rt.db.read() as conn:
+        return conn.execute(
+            select(ip_cursors.c.next_free).where(ip_cursors.c.subnet_id == subnet.id)
+        ).scalar_one()
+
+
+def _lowest_free_by_rows(rt: Runtime, subnet: network.Subnet) -> int:
+    """The lowest free address, read from every allocation row (what the cursor must not pass)."""
+    with rt.db.read() as conn:
+        taken = set(
+            conn.execute(
+                select(ip_allocations.c.address).where(ip_allocations.c.subnet_id == subnet.id)
+            ).scalars()
+        )
+    address = int(ipam.network_of(subnet.cidr_block).network_address)
+    while address in taken:
+        address += 1
+    return address
+
+
+def test_a_new_subnets_cursor_stands_after_its_leading_reserved_addresses(runtime: Runtime) -> None:
+    aliyun = _subnet(runtime, "aliyun", "10.0.0.0/24", "10.0.0.0/8")
+    huawei = _subnet(runtime, "huawei", "10.0.0.0/24", "10.0.0.0/8")
+    assert ipam.to_text(_cursor(runtime, aliyun)) == "10.0.0.1"
+    assert ipam.to_text(_cursor(runtime, huawei)) == "10.0.0.2"
+
+
+def test_claiming_the_lowest_free_address_moves_the_cursor_past_it(runtime: Runtime) -> None:
+    subnet = _subnet(runtime, "aliyun", "10.0.0.0/24", "10.0.0.0/8")
+    _allocate(runtime, subnet, "a")
+    _allocate_many(runtime, subnet, ["b", "c"])
+    assert ipam.to_text(_cursor(runtime, subnet)) == "10.0.0.4"
+
+
+def test_an_address_freed_below_the_cursor_is_the_next_handed_out(runtime: Runtime) -> None:
+    subnet = _subnet(runtime, "aliyun", "10.0.0.0/24", "10.0.0.0/8")
+    for owner in "abcd":
+        _allocate(runtime, subnet, owner)
+    with runtime.db.write() as conn:
+        ipam.release(conn, subnet.id, "10.0.0.2")
+    assert ipam.to_text(_cursor(runtime, subnet)) == "10.0.0.2"
+    assert _allocate(runtime, subnet, "e") == "10.0.0.2"
+    assert _allocate(runtime, subnet, "f") == "10.0.0.5"
+
+
+def test_a_requested_address_above_the_cursor_is_skipped_by_the_search(runtime: Runtime) -> None:
+    subnet = _subnet(runtime, "aliyun", "10.0.0.0/24", "10.0.0.0/8")
+    _allocate(runtime, subnet, "held", "10.0.0.2")
+    assert [_allocate(runtime, subnet, o) for o in "abc"] == ["10.0.0.1", "10.0.0.3", "10.0.0.4"]
+
+
+def test_a_refused_claim_leaves_the_cursor_where_it_was(runtime: Runtime) -> None:
+    subnet = _subnet(runtime, "aliyun", "10.0.0.0/24", "10.0.0.0/8")
+    _allocate(runtime, subnet, "a", "10.0.0.1")
+    with pytest.raises(Conflict):
+        _allocate(runtime, subnet, "b", "10.0.0.1")
+    assert ipam.to_text(_cursor(runtime, subnet)) == "10.0.0.2"
+
+
+def test_parallel_claims_and_releases_never_move_the_cursor_past_a_free_address(
+    runtime: Runtime,
+) -> None:
+    subnet = _subnet(runtime, "aliyun", "172.16.0.0/24", "172.16.0.0/12")
+    errors: list[BaseException] = []
+
+    def client(n: int) -> None:
+        try:
+            for k in range(12):
+                owner = f"c{n}-{k}"
+                _allocate(runtime, subnet, owner)
+                if k % 3 != 2:  # free two of every three again, at once or later
+                    with runtime.db.write() as conn:
+                        ipam.release_owner(conn, "eni", owner if k % 3 else f"c{n}-{k - 1}")
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    lowest = _lowest_free_by_rows(runtime, subnet)
+    assert _cursor(runtime, subnet) <= lowest
+    assert _allocate(runtime, subnet, "last") == ipam.to_text(lowest)

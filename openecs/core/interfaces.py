@@ -181,12 +181,9 @@ def create_interface(
     }
     for _ in range(_MAC_TRIES):
         row["mac_address"] = _new_mac(scope.cloud)
-        try:
-            with conn.begin_nested():
-                conn.execute(insert(network_interfaces), row)
+        if ipam.insert_new(conn, network_interfaces, row, "mac_address"):
             break
-        except IntegrityError:
-            continue  # that MAC is taken (or being taken): draw another
+        # that MAC is taken (or being taken): draw another
     else:  # pragma: no cover - 16 million MACs per cloud
         raise Conflict("interface.mac_exhausted", "No free MAC address could be drawn.")
     _set_memberships(conn, interface_id, list(group_ids), new=True)

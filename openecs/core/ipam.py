@@ -8,6 +8,10 @@ transactions that pick the same free address cannot both insert it, and the
 loser simply picks again. A request for a specific address is checked (inside
 the CIDR, not reserved, free) and claimed the same way.
 
+The lowest free address is searched from the subnet's cursor (``ip_cursors``,
+which triggers keep: every address below it is taken), so a claim costs the
+same in an empty subnet and in one with thousands of addresses in use.
+
 Which addresses are reserved is the cloud's rule, passed in by the caller:
 Alibaba reserves the first and the last three addresses of a vSwitch, Huawei
 the network address, the gateway, its DHCP and DNS addresses and the
@@ -21,10 +25,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, exists, func, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from openecs.core.errors import Conflict, Invalid, QuotaExceeded
-from openecs.store.tables import ip_allocations
+from openecs.store.tables import ip_allocations, ip_cursors
 
 RESERVED = "reserved"
 _MAX_RACES = 64  # concurrent claims of the same candidate before giving up
@@ -59,12 +64,17 @@ def usable_count(cloud: str, cidr: str, gateway: str | None = None) -> int:
 
 
 def reserve(conn: Connection, subnet_id: str, addresses: Iterable[int]) -> None:
-    """Mark a new subnet's reserved addresses as taken."""
+    """Mark a new subnet's reserved addresses as taken, and open its cursor.
+
+    The cursor starts at the lowest reserved address (the network address), and the
+    claims of the reserved addresses move it up as far as they are contiguous.
+    """
     rows = [
         {"subnet_id": subnet_id, "address": a, "owner_type": RESERVED, "owner_id": subnet_id}
-        for a in addresses
+        for a in sorted(addresses)
     ]
     if rows:
+        conn.execute(insert(ip_cursors).values(subnet_id=subnet_id, next_free=rows[0]["address"]))
         conn.execute(insert(ip_allocations), rows)
 
 
@@ -105,30 +115,54 @@ def in_use_by_others(conn: Connection, subnet_id: str) -> int:
     ).scalar_one()
 
 
+# Where a subnet's search for free addresses starts: just below its cursor, so the taken
+# address there is the first row read (0, every row, for a subnet without a cursor).
+_CURSOR = "COALESCE((SELECT next_free FROM ip_cursors WHERE subnet_id = :s), 0) - 1"
+
+# The lowest free address at or above the cursor: the first taken address, in order, whose
+# successor is not taken. Read from the primary key's range, it stops at the first gap.
+_LOWEST_FREE = text(
+    "SELECT a.address + 1 FROM ip_allocations a "
+    f"WHERE a.subnet_id = :s AND a.address >= {_CURSOR} AND a.address < :last AND NOT EXISTS ("
+    "SELECT 1 FROM ip_allocations b WHERE b.subnet_id = :s AND b.address = a.address + 1) "
+    "ORDER BY a.address LIMIT 1"
+)
+
+
 def _lowest_free(conn: Connection, subnet_id: str, last: int) -> int | None:
     # The network address is always reserved, so every free address follows a taken one.
-    row = conn.execute(
-        text(
-            "SELECT MIN(a.address + 1) FROM ip_allocations a "
-            "WHERE a.subnet_id = :s AND a.address + 1 <= :last AND NOT EXISTS ("
-            "SELECT 1 FROM ip_allocations b WHERE b.subnet_id = :s AND b.address = a.address + 1)"
-        ),
-        {"s": subnet_id, "last": last},
-    ).scalar()
+    row = conn.execute(_LOWEST_FREE, {"s": subnet_id, "last": last}).scalar()
     return None if row is None else int(row)
 
 
-def claim_row(conn: Connection, table: Any, **values: Any) -> bool:
-    """Insert one allocation row; False when its key is taken (the database refuses a second claim).
+_INSERT_NEW: dict[tuple[str, ...], Any] = {}
 
-    The insert runs in a savepoint, so a refused claim leaves the caller's transaction usable.
+
+def insert_new(conn: Connection, table: Any, values: dict[str, Any], *conflict: str) -> bool:
+    """Insert one row unless its key (or the unique ``conflict`` columns) is taken; whether
+    it went in. A refused row inserts nothing and needs no savepoint: the caller's
+    transaction is as it was. (The statement is built once per dialect and table. SQLite's
+    driver counts the rows ON CONFLICT DO NOTHING inserted; PostgreSQL's answers -1, so
+    there the statement returns the row's key instead.)
     """
-    try:
-        with conn.begin_nested():
-            conn.execute(insert(table).values(**values))
-        return True
-    except IntegrityError:
-        return False
+    on_sqlite = conn.dialect.name == "sqlite"
+    key = (conn.dialect.name, table.name, *conflict)
+    statement = _INSERT_NEW.get(key)
+    if statement is None:
+        dialect = sqlite if on_sqlite else postgresql
+        statement = dialect.insert(table).on_conflict_do_nothing(
+            index_elements=list(conflict) or None
+        )
+        if not on_sqlite:
+            statement = statement.returning(*table.primary_key.columns)
+        _INSERT_NEW[key] = statement
+    result = conn.execute(statement, values)
+    return result.rowcount == 1 if on_sqlite else result.first() is not None
+
+
+def claim_row(conn: Connection, table: Any, **values: Any) -> bool:
+    """Insert one allocation row; False when its key is taken (the database refuses a second claim)."""
+    return insert_new(conn, table, values)
 
 
 def _claim(conn: Connection, subnet_id: str, address: int, owner_type: str, owner_id: str) -> bool:
@@ -193,6 +227,9 @@ def _free_runs(conn: Connection, subnet_id: str, last: int, runs: int) -> list[t
     stops before the next taken address (or after ``last``).
     """
     taken, after, above = (ip_allocations.alias(n) for n in ("taken", "after", "above"))
+    cursor = (
+        select(ip_cursors.c.next_free).where(ip_cursors.c.subnet_id == subnet_id).scalar_subquery()
+    )
     start = taken.c.address + 1
     stop = (
         select(func.min(above.c.address))
@@ -203,9 +240,10 @@ def _free_runs(conn: Connection, subnet_id: str, last: int, runs: int) -> list[t
     query = (
         select(start, stop)
         .where(taken.c.subnet_id == subnet_id)
-        .where(start <= last)
+        .where(taken.c.address >= func.coalesce(cursor, 0) - 1)
+        .where(taken.c.address < last)
         .where(~exists().where(after.c.subnet_id == subnet_id).where(after.c.address == start))
-        .order_by(start)
+        .order_by(taken.c.address)
         .limit(runs)
     )
     return [(int(a), last + 1 if b is None else int(b)) for a, b in conn.execute(query)]
@@ -311,8 +349,9 @@ _RELEASE_OWNERS = owners_release(ip_allocations)
 
 
 def drop_subnet(conn: Connection, subnet_id: str) -> None:
-    """Forget a deleted subnet's reservations (the caller checked nothing else is left)."""
+    """Forget a deleted subnet's reservations and cursor (the caller checked nothing else is left)."""
     conn.execute(delete(ip_allocations).where(ip_allocations.c.subnet_id == subnet_id))
+    conn.execute(delete(ip_cursors).where(ip_cursors.c.subnet_id == subnet_id))
 
 
 # -- prefixes: aligned blocks of addresses (Alibaba's IPv4 prefixes are /28 blocks of a vSwitch)

@@ -21,12 +21,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from openecs.core import network
 from openecs.core.errors import Conflict, NotFound, QuotaExceeded
 from openecs.core.network import Scope
-from openecs.store.tables import interface_security_groups, security_group_rules, security_groups
+from openecs.store.tables import security_group_rules, security_groups
 
 INGRESS = "ingress"
 EGRESS = "egress"
@@ -44,6 +44,7 @@ class SecurityGroup:
     is_default: bool
     created_at: float
     extra: dict[str, Any] = field(default_factory=dict)
+    interface_count: int = 0  # network interfaces in the group, as of the read
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ def _group(row: Any) -> SecurityGroup:
         is_default=bool(row.is_default),
         created_at=row.created_at,
         extra=json.loads(row.extra),
+        interface_count=row.interface_count,
     )
 
 
@@ -214,13 +216,13 @@ def update_group(conn: Connection, scope: Scope, group_id: str, **changes: Any) 
 
 
 def interfaces_in(conn: Connection, group_ids: Sequence[str]) -> dict[str, int]:
-    """How many network interfaces each group is attached to."""
+    """How many network interfaces each group is attached to (the count triggers keep)."""
     counts = dict.fromkeys(group_ids, 0)
     if group_ids:
         rows = conn.execute(
-            select(interface_security_groups.c.group_id, func.count())
-            .where(interface_security_groups.c.group_id.in_(list(group_ids)))
-            .group_by(interface_security_groups.c.group_id)
+            select(security_groups.c.id, security_groups.c.interface_count).where(
+                security_groups.c.id.in_(list(group_ids))
+            )
         )
         counts.update({gid: n for gid, n in rows})
     return counts

@@ -157,6 +157,16 @@ ip_allocations = Table(
     Index("ix_ip_allocations_owner", "owner_type", "owner_id"),
 )
 
+# Each subnet's allocation cursor (migration 0008): every address below ``next_free`` is
+# taken, so the lowest free one is searched from there. Triggers on ``ip_allocations`` keep
+# it: claiming the cursor's address moves it up one, freeing an address below moves it down.
+ip_cursors = Table(
+    "ip_cursors",
+    metadata,
+    Column("subnet_id", String(64), ForeignKey("subnets.id"), primary_key=True),
+    Column("next_free", BigInteger, nullable=False),
+)
+
 # Every IPv6 claim in a subnet (migration 0006): an address, or a /80 block (an interface's
 # prefix, or a block of the /64 opened for single addresses), as canonical text. A /64 cannot
 # be enumerated, so addresses are drawn at random; the primary key refuses a second claim of
@@ -185,6 +195,8 @@ security_groups = Table(
     Column("is_default", Integer, nullable=False),
     Column("created_at", Float, nullable=False),
     Column("extra", Text, nullable=False),
+    # The group's memberships (migration 0008), kept by triggers on interface_security_groups.
+    Column("interface_count", Integer, nullable=False, server_default="0"),
     Index("ix_security_groups_owner", "account_id", "cloud", "region"),
     # At most one default group per scope, even when two first requests race to make it.
     Index(

@@ -590,10 +590,9 @@ def _check_groups(conn: Connection, where: network.Scope, group_ids: list[str]) 
     groups = [sg.get_group(conn, where, g) for g in group_ids]
     if len({group_type(g) for g in groups}) > 1:
         raise E.vendor(GROUP_MIXED)
-    held = sg.interfaces_in(conn, group_ids)
     for g in groups:
         kind = group_type(g)
-        if held[g.id] >= CAPACITY[kind]:
+        if g.interface_count >= CAPACITY[kind]:
             raise E.vendor(ENTERPRISE_FULL if kind == ENTERPRISE else GROUP_FULL, id=g.id)
 
 
