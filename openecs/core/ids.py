@@ -31,8 +31,21 @@ ALIYUN_REGION_CODES = {
 def aliyun_id(prefix: str, region: str, length: int = 20) -> str:
     """A new Alibaba-style id, e.g. ``aliyun_id("i", "cn-hangzhou")``."""
     code = ALIYUN_REGION_CODES.get(region, "zz")
-    body = "".join(secrets.choice(_ALNUM) for _ in range(length - len(code)))
-    return f"{prefix}-{code}{body}"
+    return f"{prefix}-{code}{_base36(length - len(code))}"
+
+
+def _base36(count: int) -> str:
+    """``count`` uniform base-36 characters from one read of the system's source.
+
+    One ``randbelow(36**count)`` written in base 36 is as uniform as ``count``
+    separate draws, at one system call instead of about two per character.
+    """
+    value = secrets.randbelow(36**count)
+    digits = []
+    for _ in range(count):
+        value, d = divmod(value, 36)
+        digits.append(_ALNUM[d])
+    return "".join(digits)
 
 
 def huawei_id() -> str:

@@ -28,6 +28,7 @@ from openecs.core import security_groups as sg
 from openecs.core.errors import Conflict, Invalid, NotFound, QuotaExceeded
 from openecs.core.network import Scope
 from openecs.engine.tasks import TaskContext, handler, schedule
+from openecs.store.prepared import Prepared
 from openecs.store.tables import (
     instances,
     interface_security_groups,
@@ -105,19 +106,27 @@ def _check_groups(
             )
 
 
+# Built once: every interface deletion and every change of groups runs these.
+_LEAVE_GROUPS = Prepared(
+    delete(interface_security_groups).where(
+        interface_security_groups.c.interface_id == bindparam("interface_id")
+    )
+)
+_ROW = delete(network_interfaces).where(network_interfaces.c.id == bindparam("id"))
+_DELETE_ROW = Prepared(_ROW)
+_DELETE_ROW_IF = Prepared(_ROW.where(network_interfaces.c.status == bindparam("only_if")))
+_JOIN_GROUPS = insert(interface_security_groups)
+
+
 def _set_memberships(
     conn: Connection, interface_id: str, group_ids: Sequence[str], *, new: bool = False
 ) -> None:
     """Replace the interface's groups (``new``: it has none yet, nothing to remove)."""
     if not new:
-        conn.execute(
-            delete(interface_security_groups).where(
-                interface_security_groups.c.interface_id == interface_id
-            )
-        )
+        _LEAVE_GROUPS.rowcount(conn, {"interface_id": interface_id})
     if group_ids:
         conn.execute(
-            insert(interface_security_groups),
+            _JOIN_GROUPS,
             [
                 {"interface_id": interface_id, "group_id": g, "position": i}
                 for i, g in enumerate(group_ids)
@@ -626,10 +635,11 @@ def delete_interface(
         raise _status_refusal(current.id, current.status, (only_if,))
     # Memberships first (they refer to the interface); a lost race rolls them back with the rest.
     _set_memberships(conn, interface_id, [])
-    query = delete(network_interfaces).where(network_interfaces.c.id == interface_id)
-    if only_if is not None:
-        query = query.where(network_interfaces.c.status == only_if)
-    if conn.execute(query).rowcount != 1:
+    if only_if is None:
+        deleted = _DELETE_ROW.rowcount(conn, {"id": interface_id})
+    else:
+        deleted = _DELETE_ROW_IF.rowcount(conn, {"id": interface_id, "only_if": only_if})
+    if deleted != 1:
         raise _status_refusal(current.id, current.status, (only_if or current.status,))
     _release(conn, interface_id)
 
@@ -689,11 +699,15 @@ def _release_many(conn: Connection, interface_ids: list[str]) -> None:
     """Free deleted interfaces' addresses, prefixes and tags: one statement per table."""
     ipam.release_owners(conn, (OWNER, PREFIX_OWNER), interface_ids)
     ipam6.release_owners(conn, (IPV6_OWNER, IPV6_PREFIX_OWNER), interface_ids)
-    conn.execute(_UNTAG, {"ids": interface_ids})
+    if len(interface_ids) == 1:
+        _UNTAG_ONE.rowcount(conn, {"id": interface_ids[0]})
+    else:
+        conn.execute(_UNTAG, {"ids": interface_ids})
 
 
-# Built once: every interface deletion runs it.
+# Built once: every interface deletion runs one of them.
 _UNTAG = delete(tag_rows).where(tag_rows.c.resource_id.in_(bindparam("ids", expanding=True)))
+_UNTAG_ONE = Prepared(delete(tag_rows).where(tag_rows.c.resource_id == bindparam("id")))
 
 
 def assign_prefixes(

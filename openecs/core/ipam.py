@@ -29,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from openecs.core.errors import Conflict, Invalid, QuotaExceeded
+from openecs.store.prepared import Prepared
 from openecs.store.tables import ip_allocations, ip_cursors
 
 RESERVED = "reserved"
@@ -153,11 +154,14 @@ def insert_new(conn: Connection, table: Any, values: dict[str, Any], *conflict: 
         statement = dialect.insert(table).on_conflict_do_nothing(
             index_elements=list(conflict) or None
         )
-        if not on_sqlite:
+        if on_sqlite:
+            statement = Prepared(statement)
+        else:
             statement = statement.returning(*table.primary_key.columns)
         _INSERT_NEW[key] = statement
-    result = conn.execute(statement, values)
-    return result.rowcount == 1 if on_sqlite else result.first() is not None
+    if on_sqlite:
+        return statement.rowcount(conn, values) == 1
+    return conn.execute(statement, values).first() is not None
 
 
 def claim_row(conn: Connection, table: Any, **values: Any) -> bool:
@@ -324,28 +328,38 @@ def release_owner(conn: Connection, owner_type: str, owner_id: str) -> None:
 def release_owners(conn: Connection, owner_types: Sequence[str], owner_ids: Sequence[str]) -> None:
     """Free every address that any of these resources holds as any of these owner types
     (one statement for an interface's addresses and prefixes, or a batch's)."""
-    release_owners_from(conn, _RELEASE_OWNERS, owner_types, owner_ids)
+    _RELEASE_OWNERS.run(conn, owner_types, owner_ids)
 
 
-def owners_release(table: Any) -> Any:
-    """The one DELETE of an allocation table's rows by owner types and ids (built once per table:
-    every interface deletion and every instance release runs it)."""
-    return (
-        delete(table)
-        .where(table.c.owner_type.in_(bindparam("owner_types", expanding=True)))
-        .where(table.c.owner_id.in_(bindparam("owner_ids", expanding=True)))
-    )
+class OwnersRelease:
+    """The DELETE of an allocation table's rows by owner types and ids, built once per table
+    (every interface deletion and every instance release runs it). One interface's two
+    owner types (its addresses and its prefixes) take a prepared form without IN lists."""
+
+    def __init__(self, table: Any) -> None:
+        self.many = (
+            delete(table)
+            .where(table.c.owner_type.in_(bindparam("owner_types", expanding=True)))
+            .where(table.c.owner_id.in_(bindparam("owner_ids", expanding=True)))
+        )
+        self.one = Prepared(
+            delete(table)
+            .where(table.c.owner_type.in_([bindparam("type_a"), bindparam("type_b")]))
+            .where(table.c.owner_id == bindparam("owner_id"))
+        )
+
+    def run(self, conn: Connection, owner_types: Sequence[str], owner_ids: Sequence[str]) -> None:
+        """Free what these owners hold (nothing to do for no owners)."""
+        if len(owner_ids) == 1 and len(owner_types) == 2:
+            a, b = owner_types
+            self.one.rowcount(conn, {"type_a": a, "type_b": b, "owner_id": owner_ids[0]})
+        elif owner_ids:
+            conn.execute(
+                self.many, {"owner_types": list(owner_types), "owner_ids": list(owner_ids)}
+            )
 
 
-def release_owners_from(
-    conn: Connection, statement: Any, owner_types: Sequence[str], owner_ids: Sequence[str]
-) -> None:
-    """Run an :func:`owners_release` statement (nothing to do for no owners)."""
-    if owner_ids:
-        conn.execute(statement, {"owner_types": list(owner_types), "owner_ids": list(owner_ids)})
-
-
-_RELEASE_OWNERS = owners_release(ip_allocations)
+_RELEASE_OWNERS = OwnersRelease(ip_allocations)
 
 
 def drop_subnet(conn: Connection, subnet_id: str) -> None:

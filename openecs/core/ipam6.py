@@ -185,10 +185,10 @@ def release_owner(conn: Connection, owner_type: str, owner_id: str) -> None:
 
 def release_owners(conn: Connection, owner_types: Sequence[str], owner_ids: Sequence[str]) -> None:
     """Free every IPv6 address and prefix that any of these owners holds as any of these types."""
-    ipam.release_owners_from(conn, _RELEASE_OWNERS, owner_types, owner_ids)
+    _RELEASE_OWNERS.run(conn, owner_types, owner_ids)
 
 
-_RELEASE_OWNERS = ipam.owners_release(ipv6_allocations)
+_RELEASE_OWNERS = ipam.OwnersRelease(ipv6_allocations)
 
 
 def in_use(conn: Connection, subnet_id: str) -> int:
