@@ -304,3 +304,38 @@ def test_a_next_token_page_from_the_store_is_by_tokens_page(runtime, fleet, monk
             describe._token_page(conn, scope, every, wrong)
         none = query.InstanceFilter(nothing=True)
         assert describe._token_page(conn, scope, none, wrong) == ([], {"NextToken": ""})
+
+
+def _counted_by_rows(conn, scope: network.Scope) -> int:
+    return conn.execute(
+        query._matching(conn, scope, query.InstanceFilter(ids=None), query.func.count())
+    ).scalar_one()
+
+
+def test_an_unfiltered_count_is_the_scopes_kept_count(runtime, fleet):
+    scope, vms, _ = fleet
+    with runtime.db.read() as conn:
+        assert query.count_instances(conn, scope, query.InstanceFilter()) == len(vms) == 4
+        assert _counted_by_rows(conn, scope) == 4
+
+
+def test_the_kept_count_follows_released_instances(runtime, fleet):
+    scope, vms, _ = fleet
+    with runtime.db.write() as conn:
+        inst.release(conn, vms["db"].id)
+    with runtime.db.read() as conn:
+        assert query.count_instances(conn, scope, query.InstanceFilter()) == 3
+        assert query.count_instances(conn, scope, query.InstanceFilter(tags=[])) == 3
+
+
+def test_a_scope_without_instances_counts_none(runtime, fleet):
+    scope, _, _ = fleet
+    other = replace(scope, region="cn-shanghai")
+    with runtime.db.read() as conn:
+        assert query.count_instances(conn, other, query.InstanceFilter()) == 0
+
+
+def test_a_filtered_count_still_counts_the_matching_rows(runtime, fleet):
+    scope, _, names = fleet
+    with runtime.db.read() as conn:
+        assert query.count_instances(conn, scope, query.InstanceFilter(subnet_id=names["two"])) == 1

@@ -12,7 +12,7 @@ time, then id.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from itertools import dropwhile
 from typing import Any
 
@@ -21,7 +21,9 @@ from sqlalchemy import Connection, bindparam, false, func, select
 from openecs.core import instances as core
 from openecs.core.interfaces import IPV6_OWNER
 from openecs.core.network import Scope
+from openecs.store.prepared import Prepared
 from openecs.store.tables import (
+    instance_counts,
     instances,
     interface_security_groups,
     ipv6_allocations,
@@ -189,8 +191,31 @@ def _by_ids(conn: Connection, scope: Scope, ids: Sequence[str]) -> list[core.Ins
 
 
 def count_instances(conn: Connection, scope: Scope, f: InstanceFilter) -> int:
-    """How many of the scope's instances pass the filter."""
+    """How many of the scope's instances pass the filter (no filter: the count triggers keep)."""
+    if _unfiltered(f):
+        row = _SCOPE_COUNT.first(
+            conn, {"account_id": scope.account_id, "cloud": scope.cloud, "region": scope.region}
+        )
+        return 0 if row is None else row.instances
     return conn.execute(_matching(conn, scope, f, func.count())).scalar_one()
+
+
+_SCOPE_COUNT = Prepared(
+    select(instance_counts.c.instances).where(
+        instance_counts.c.account_id == bindparam("account_id"),
+        instance_counts.c.cloud == bindparam("cloud"),
+        instance_counts.c.region == bindparam("region"),
+    )
+)
+
+
+def _unfiltered(f: InstanceFilter) -> bool:
+    """Whether the filter lets every instance of the scope through."""
+    return not f.nothing and not f.tags and all(
+        getattr(f, field.name) is None
+        for field in fields(f)
+        if field.name not in ("tags", "nothing")
+    )
 
 
 def find_instances(

@@ -307,6 +307,17 @@ key_pairs = Table(
 
 # Instances (Alibaba) and servers (Huawei). ``status`` is the core's word; ``version``
 # is bumped by every change, so a state change is a compare-and-swap on it.
+# How many instances each scope holds (migration 0008), kept by triggers on ``instances``:
+# an unfiltered listing's TotalCount reads one row instead of counting the fleet.
+instance_counts = Table(
+    "instance_counts",
+    metadata,
+    Column("account_id", Integer, primary_key=True),
+    Column("cloud", String(16), primary_key=True),
+    Column("region", String(32), primary_key=True),
+    Column("instances", Integer, nullable=False),
+)
+
 instances = Table(
     "instances",
     metadata,

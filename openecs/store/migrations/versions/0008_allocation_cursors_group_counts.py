@@ -1,4 +1,4 @@
-"""Counts the database keeps itself: each subnet's allocation cursor, each group's interfaces.
+"""Counts the database keeps itself: allocation cursors, group interfaces, scope instances.
 
 Finding a subnet's lowest free address scanned every allocation of the subnet,
 and a group's capacity check counted every interface in it: both grew with the
@@ -12,6 +12,8 @@ path writes the rows:
   writers: a claim moves it only from the address it claimed.
 - ``security_groups.interface_count``: the group's memberships, plus one on
   each insert, minus one on each delete.
+- ``instance_counts``: each scope's (account, cloud, region) instances, so an
+  unfiltered listing's TotalCount is one row, not a count of the fleet.
 
 Existing rows are filled from the allocations and the memberships.
 
@@ -44,6 +46,22 @@ _TRIGGERS = [
         "WHERE subnet_id = OLD.subnet_id AND next_free > OLD.address",
     ),
     (
+        "instance_count_add",
+        "instances",
+        "INSERT",
+        "INSERT INTO instance_counts (account_id, cloud, region, instances) "
+        "VALUES (NEW.account_id, NEW.cloud, NEW.region, 1) "
+        "ON CONFLICT (account_id, cloud, region) "
+        "DO UPDATE SET instances = instance_counts.instances + 1",
+    ),
+    (
+        "instance_count_remove",
+        "instances",
+        "DELETE",
+        "UPDATE instance_counts SET instances = instances - 1 "
+        "WHERE account_id = OLD.account_id AND cloud = OLD.cloud AND region = OLD.region",
+    ),
+    (
         "group_interface_join",
         "interface_security_groups",
         "INSERT",
@@ -64,6 +82,10 @@ _FILL_CURSORS = (
     "SELECT MIN(a.address + 1) FROM ip_allocations a WHERE a.subnet_id = s.id AND NOT EXISTS ("
     "SELECT 1 FROM ip_allocations b WHERE b.subnet_id = s.id AND b.address = a.address + 1)"
     "), 0) FROM subnets s"
+)
+_FILL_INSTANCE_COUNTS = (
+    "INSERT INTO instance_counts (account_id, cloud, region, instances) "
+    "SELECT account_id, cloud, region, COUNT(*) FROM instances GROUP BY account_id, cloud, region"
 )
 _FILL_COUNTS = (
     "UPDATE security_groups SET interface_count = (SELECT COUNT(*) FROM "
@@ -102,7 +124,15 @@ def upgrade() -> None:
         "security_groups",
         sa.Column("interface_count", sa.Integer, nullable=False, server_default="0"),
     )
+    op.create_table(
+        "instance_counts",
+        sa.Column("account_id", sa.Integer, primary_key=True),
+        sa.Column("cloud", sa.String(16), primary_key=True),
+        sa.Column("region", sa.String(32), primary_key=True),
+        sa.Column("instances", sa.Integer, nullable=False),
+    )
     op.execute(_FILL_CURSORS)
+    op.execute(_FILL_INSTANCE_COUNTS)
     op.execute(_FILL_COUNTS)
     for name, table, event, statement in _TRIGGERS:
         _create_trigger(name, table, event, statement)
@@ -113,4 +143,5 @@ def downgrade() -> None:
         _drop_trigger(name, table)
     # SQLite drops a column in place (3.35+); a batch copy would trip the memberships' keys.
     op.execute("ALTER TABLE security_groups DROP COLUMN interface_count")
+    op.drop_table("instance_counts")
     op.drop_table("ip_cursors")
