@@ -70,6 +70,10 @@ class Database:
                 cur.execute("PRAGMA synchronous=NORMAL")
                 cur.execute("PRAGMA foreign_keys=ON")
                 cur.execute("PRAGMA busy_timeout=30000")
+                # 32 MiB of pages per connection (SQLite's default is 2 MiB): a fleet of
+                # 100 000 instances is about 150 MB on disk, and a page or an instance
+                # read by id should not go to the OS for the index pages every time.
+                cur.execute("PRAGMA cache_size=-32768")
                 cur.close()
 
             @event.listens_for(engine, "begin")
