@@ -20,6 +20,7 @@ from openecs.faces.aliyun.protocol import not_found_response as aliyun_not_found
 from openecs.faces.huawei.protocol import HuaweiFace
 from openecs.faces.huawei.protocol import not_found_response as huawei_not_found
 from openecs.runtime import Runtime, save_clock_offset
+from openecs.warmup import rehearse
 
 # Huawei's REST paths are versioned (/v1, /v1.1, /v2.1, /v3...): any other path is the RPC wire's.
 HUAWEI_PATH = re.compile(r"^/v\d+(\.\d+)?(/|$)")
@@ -30,6 +31,8 @@ def build_app(settings: Settings, runtime: Runtime | None = None) -> OpenEcsApp:
     rt = runtime or Runtime(settings)
     aliyun = AliyunFace(rt)
     huawei = HuaweiFace(rt)
+    if settings.warm_up:
+        rehearse(rt, aliyun)
 
     async def health(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "store": rt.db.dialect})

@@ -30,6 +30,9 @@ class Settings:
     clock_speed: float = 1.0
     # How far off an Alibaba timestamp or a Huawei X-Sdk-Date may be.
     signature_window_seconds: int = 15 * 60
+    # Rehearse the common calls at start-up, rolled back, so the first ones are fast
+    # (openecs/warmup.py).
+    warm_up: bool = True
 
     @property
     def store_url(self) -> str:

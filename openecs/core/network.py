@@ -404,10 +404,15 @@ def enable_subnet_ipv6(conn: Connection, scope: Scope, subnet_id: str, index: in
 @handler(READY_TASK)
 def _become_available(ctx: TaskContext, payload: dict[str, Any]) -> None:
     """A VPC or subnet finished creating (it may have been deleted meanwhile: then nothing)."""
-    table = vpcs if payload["kind"] == "vpc" else subnets
-    ctx.conn.execute(
+    finish_creating(ctx.conn, payload["kind"], payload["id"])
+
+
+def finish_creating(conn: Connection, kind: str, resource_id: str) -> None:
+    """Make a ``creating`` VPC (``kind`` "vpc") or subnet available now."""
+    table = vpcs if kind == "vpc" else subnets
+    conn.execute(
         update(table)
-        .where(table.c.id == payload["id"])
+        .where(table.c.id == resource_id)
         .where(table.c.status == CREATING)
         .values(status=AVAILABLE)
     )

@@ -50,6 +50,7 @@ class Database:
         self._readers = threading.local()
         self._held: list[tuple[threading.Thread, Connection]] = []
         self._held_lock = threading.Lock()
+        self._rehearsing = threading.local()  # .conn: this thread's rehearsal (rehearsal())
 
     def _create_engine(self, pool_size: int) -> Engine:
         if self.is_sqlite:
@@ -93,6 +94,11 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A read-write transaction, committed on success, rolled back on error."""
+        rehearsal = getattr(self._rehearsing, "conn", None)
+        if rehearsal is not None:
+            with rehearsal.begin_nested():
+                yield rehearsal
+            return
         if self._write_lock is None:
             with self.engine.begin() as conn:
                 yield conn
@@ -107,6 +113,10 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read-only transaction (a consistent snapshot on both stores)."""
+        rehearsal = getattr(self._rehearsing, "conn", None)
+        if rehearsal is not None:
+            yield rehearsal
+            return
         held = getattr(self._readers, "conn", None) if self.is_sqlite else None
         if self.is_sqlite and held is None:
             held = self._readers.conn = self._hold()
@@ -116,6 +126,27 @@ class Database:
             return
         with self._in_transaction(held) as conn:
             yield conn
+
+    @contextmanager
+    def rehearsal(self) -> Iterator[Connection]:
+        """One transaction that is rolled back at the end, whatever happens inside.
+
+        Every ``write()`` and ``read()`` of this thread meanwhile runs inside it (a write
+        in a savepoint, so a refused one is undone alone); other threads see none of it,
+        and on SQLite their writes wait until it ends. What it leaves behind is only
+        what the engine compiled and cached: see openecs/warmup.py.
+        """
+        with self.engine.connect() as conn:
+            conn.info["begin_mode"] = "IMMEDIATE"
+            lock = self._write_lock or threading.Lock()
+            with lock:
+                transaction = conn.begin()
+                self._rehearsing.conn = conn
+                try:
+                    yield conn
+                finally:
+                    self._rehearsing.conn = None
+                    transaction.rollback()
 
     def _hold(self) -> Connection:
         """A connection kept out of the pool while its thread lives (SQLite only).
