@@ -61,6 +61,12 @@ def main() -> None:
     type=float,
     help="Run the engine clock this many times faster than real time.",
 )
+@click.option(
+    "--warm-up/--no-warm-up",
+    default=True,
+    show_default=True,
+    help="Rehearse the common calls at start-up (rolled back) so the first ones are fast.",
+)
 @click.option("--log-level", default="info", show_default=True)
 def serve(
     host: str,
@@ -70,6 +76,7 @@ def serve(
     boot_seconds: float,
     stop_seconds: float,
     clock_speed: float,
+    warm_up: bool,
     log_level: str,
 ) -> None:
     """Run the server (embedded SQLite unless --database-url is given)."""
@@ -85,6 +92,7 @@ def serve(
         boot_seconds=boot_seconds,
         stop_seconds=stop_seconds,
         clock_speed=clock_speed,
+        warm_up=warm_up,
     )
     app = build_app(settings)
     click.echo(f"OpenECS on http://{host}:{port} (store: {app.state.runtime.db.dialect})", err=True)

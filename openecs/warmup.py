@@ -40,6 +40,7 @@ def rehearse(runtime: Runtime, face: AliyunFace) -> list[str]:
     try:
         with runtime.db.rehearsal() as conn:
             account = accounts.create_account(conn, "openecs-warm-up")
+            accounts.find_by_access_key(conn, account.access_key_id)  # each request's first read
 
             def call(action: str, version: str = ECS, **params: Any) -> dict[str, Any]:
                 op = face.operations[(version, action)]

@@ -134,19 +134,30 @@ class Database:
         Every ``write()`` and ``read()`` of this thread meanwhile runs inside it (a write
         in a savepoint, so a refused one is undone alone); other threads see none of it,
         and on SQLite their writes wait until it ends. What it leaves behind is only
-        what the engine compiled and cached: see openecs/warmup.py.
+        what was compiled and cached (see openecs/warmup.py): on SQLite it runs on the
+        held writer connection, and opens this thread's reader, so both have read the
+        schema before the first request (a new connection's first statement parses it).
         """
-        with self.engine.connect() as conn:
-            conn.info["begin_mode"] = "IMMEDIATE"
-            lock = self._write_lock or threading.Lock()
-            with lock:
-                transaction = conn.begin()
-                self._rehearsing.conn = conn
-                try:
-                    yield conn
-                finally:
-                    self._rehearsing.conn = None
-                    transaction.rollback()
+        if self._write_lock is None:
+            with self.engine.connect() as conn:
+                yield from self._rolled_back(conn)
+            return
+        with self.read() as reader:
+            reader.exec_driver_sql("SELECT count(*) FROM sqlite_master")
+        with self._write_lock:
+            if self._writer is None:
+                self._writer = self._hold()
+                self._writer.info["begin_mode"] = "IMMEDIATE"
+            yield from self._rolled_back(self._writer)
+
+    def _rolled_back(self, conn: Connection) -> Iterator[Connection]:
+        transaction = conn.begin()
+        self._rehearsing.conn = conn
+        try:
+            yield conn
+        finally:
+            self._rehearsing.conn = None
+            transaction.rollback()
 
     def _hold(self) -> Connection:
         """A connection kept out of the pool while its thread lives (SQLite only).
