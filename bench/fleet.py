@@ -37,6 +37,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
@@ -210,7 +211,8 @@ def _setup(c: Cloud, n: int) -> list[Stage]:
 
 
 def _templates(c: Cloud, n: int) -> list[Stage]:
-    name = "bench-template"
+    # A name of the run's own: a PostgreSQL store (--database-url) keeps the runs before.
+    name = f"bench-template-{uuid.uuid4().hex[:8]}"
     return [
         Stage(lambda: [steps([c.create_template(name)])]),
         Stage(
