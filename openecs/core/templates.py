@@ -22,12 +22,13 @@ the limits it is given.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from openecs.core.errors import Conflict, NotFound, QuotaExceeded
@@ -66,13 +67,28 @@ class Version:
     created_at: float
 
 
+# Built once: a fresh label each call made every scope's cached select a new one.
+_LATEST = (
+    select(func.max(versions_t.c.number))
+    .where(versions_t.c.template_id == templates_t.c.id)
+    .scalar_subquery()
+    .label("latest_version")
+)
+
+
 def _scoped(scope: Scope) -> Any:
-    latest = (
-        select(func.max(versions_t.c.number))
-        .where(versions_t.c.template_id == templates_t.c.id)
-        .scalar_subquery()
-    )
-    return scope.rows(templates_t, latest.label("latest_version"))
+    return scope.rows(templates_t, _LATEST)
+
+
+@functools.lru_cache(maxsize=4096)
+def _lookup(scope: Scope, by_id: bool, by_name: bool) -> Any:
+    """The scope's template by id, by name or both, with bound values (built once a scope)."""
+    query = _scoped(scope)
+    if by_id:
+        query = query.where(templates_t.c.id == bindparam("template_id"))
+    if by_name:
+        query = query.where(templates_t.c.name == bindparam("name"))
+    return query
 
 
 def _template(row: Any) -> Template:
@@ -179,12 +195,9 @@ def get(
     conn: Connection, scope: Scope, *, template_id: str | None = None, name: str | None = None
 ) -> Template:
     """The template of that id or that name (both given: both must match)."""
-    query = _scoped(scope)
-    if template_id is not None:
-        query = query.where(templates_t.c.id == template_id)
-    if name is not None:
-        query = query.where(templates_t.c.name == name)
-    row = conn.execute(query).first() if template_id or name else None
+    query = _lookup(scope, template_id is not None, name is not None)
+    values = {"template_id": template_id, "name": name}
+    row = conn.execute(query, values).first() if template_id or name else None
     if row is None:
         raise _not_found(template_id, name)
     return _template(row)
@@ -238,16 +251,15 @@ def _insert_version(
     data: dict[str, Any],
     now: float,
 ) -> Version:
-    conn.execute(
-        insert(versions_t).values(
-            template_id=template_id,
-            number=number,
-            id=version_id,
-            description=description,
-            data=json.dumps(data, separators=(",", ":")),
-            created_at=now,
-        )
-    )
+    row = {
+        "template_id": template_id,
+        "number": number,
+        "id": version_id,
+        "description": description,
+        "data": json.dumps(data, separators=(",", ":")),
+        "created_at": now,
+    }
+    conn.execute(_INSERT_VERSION, row)
     return Version(template_id, number, version_id, description, data, now)
 
 
@@ -263,10 +275,13 @@ def _claim_number(
     for attempt in range(_MAX_CLAIMS):
         template = read if attempt == 0 and read else get(conn, scope, template_id=template_id)
         claimed = conn.execute(
-            update(templates_t)
-            .where(templates_t.c.id == template.id)
-            .where(templates_t.c.last_number == template.last_number)
-            .values(last_number=template.last_number + 1, updated_at=now)
+            _CLAIM_NUMBER,
+            {
+                "template_id": template.id,
+                "last": template.last_number,
+                "next": template.last_number + 1,
+                "now": now,
+            },
         ).rowcount
         if claimed == 1:
             return template.last_number + 1
@@ -303,9 +318,22 @@ def add_version(
 
 
 def _version_count(conn: Connection, template_id: str) -> int:
-    return conn.execute(
-        select(func.count()).select_from(versions_t).where(versions_t.c.template_id == template_id)
-    ).scalar_one()
+    return conn.execute(_VERSION_COUNT, {"template_id": template_id}).scalar_one()
+
+
+# Built once: every CreateLaunchTemplateVersion runs them.
+_INSERT_VERSION = insert(versions_t)
+_CLAIM_NUMBER = (
+    update(templates_t)
+    .where(templates_t.c.id == bindparam("template_id"))
+    .where(templates_t.c.last_number == bindparam("last"))
+    .values(last_number=bindparam("next"), updated_at=bindparam("now"))
+)
+_VERSION_COUNT = (
+    select(func.count())
+    .select_from(versions_t)
+    .where(versions_t.c.template_id == bindparam("template_id"))
+)
 
 
 def versions_of(
