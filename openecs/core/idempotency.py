@@ -70,7 +70,7 @@ def once(
     try:
         with conn.begin_nested():
             conn.execute(
-                insert(idempotency_records).values(
+                insert(idempotency_records), dict(
                     account_id=account_id,
                     scope=scope,
                     token=token,

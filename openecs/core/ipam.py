@@ -75,7 +75,7 @@ def reserve(conn: Connection, subnet_id: str, addresses: Iterable[int]) -> None:
         for a in sorted(addresses)
     ]
     if rows:
-        conn.execute(insert(ip_cursors).values(subnet_id=subnet_id, next_free=rows[0]["address"]))
+        conn.execute(insert(ip_cursors), {"subnet_id": subnet_id, "next_free": rows[0]["address"]})
         conn.execute(insert(ip_allocations), rows)
 
 

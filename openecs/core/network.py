@@ -169,7 +169,7 @@ def create_vpc(
             "vpc.cidr_invalid", f"{cidr_block} is not a valid CIDR block.", cidr=cidr_block
         ) from None
     conn.execute(
-        insert(vpcs).values(
+        insert(vpcs), dict(
             id=vpc_id,
             cloud=scope.cloud,
             account_id=scope.account_id,
@@ -188,10 +188,7 @@ def create_vpc(
 
 
 def get_vpc(conn: Connection, scope: Scope, vpc_id: str, *, for_update: bool = False) -> Vpc:
-    query = _scoped(vpcs, scope).where(vpcs.c.id == vpc_id)
-    if for_update and conn.dialect.name != "sqlite":
-        query = query.with_for_update()
-    row = conn.execute(query).first()
+    row = scope.row_by_id(vpcs, for_update=for_update).first(conn, {"id": vpc_id})
     if row is None:
         raise NotFound("vpc.not_found", f"The VPC {vpc_id} does not exist.", id=vpc_id)
     return _vpc(row)
@@ -281,7 +278,7 @@ def create_subnet(
             str(net.network_address + 1) if net.num_addresses > 2 else str(net.network_address)
         )
     conn.execute(
-        insert(subnets).values(
+        insert(subnets), dict(
             id=subnet_id,
             cloud=scope.cloud,
             account_id=scope.account_id,

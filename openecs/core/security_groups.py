@@ -146,7 +146,7 @@ def create_group(
     if vpc_id is not None:
         network.get_vpc(conn, scope, vpc_id)
     conn.execute(
-        insert(security_groups).values(
+        insert(security_groups), dict(
             id=group_id,
             cloud=scope.cloud,
             account_id=scope.account_id,
@@ -321,7 +321,7 @@ def add_rules(
             **{**spec.__dict__, "id": rule_id(), "group_id": group_id, "created_at": created}
         )
         conn.execute(
-            insert(security_group_rules).values(
+            insert(security_group_rules), dict(
                 id=rule.id,
                 group_id=group_id,
                 direction=rule.direction,

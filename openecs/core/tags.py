@@ -67,7 +67,7 @@ def set_tags(
         else:
             position += 1
             conn.execute(
-                insert(tags).values(
+                insert(tags), dict(
                     resource_id=resource_id,
                     key=key,
                     value=value,

@@ -82,7 +82,7 @@ def get_batch_handler(kind: str) -> BatchHandler | None:
 def schedule(conn: Connection, kind: str, payload: dict[str, Any], due_at: float) -> int:
     """Add a task due at virtual time ``due_at`` inside the caller's transaction."""
     return conn.execute(
-        insert(tasks).values(
+        insert(tasks), dict(
             kind=kind,
             payload=json.dumps(payload, separators=(",", ":")),
             due_at=due_at,
