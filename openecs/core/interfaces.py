@@ -28,7 +28,7 @@ from openecs.core import security_groups as sg
 from openecs.core.errors import Conflict, Invalid, NotFound, QuotaExceeded
 from openecs.core.network import Scope
 from openecs.engine.tasks import TaskContext, handler, schedule
-from openecs.store.prepared import Prepared
+from openecs.store.prepared import Prepared, insert_new
 from openecs.store.tables import (
     instances,
     interface_security_groups,
@@ -190,7 +190,7 @@ def create_interface(
     }
     for _ in range(_MAC_TRIES):
         row["mac_address"] = _new_mac(scope.cloud)
-        if ipam.insert_new(conn, network_interfaces, row, "mac_address"):
+        if insert_new(conn, network_interfaces, row, "mac_address"):
             break
         # that MAC is taken (or being taken): draw another
     else:  # pragma: no cover - 16 million MACs per cloud

@@ -25,11 +25,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, exists, func, insert, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from openecs.core.errors import Conflict, Invalid, QuotaExceeded
-from openecs.store.prepared import Prepared
+from openecs.store.prepared import Prepared, insert_new
 from openecs.store.tables import ip_allocations, ip_cursors
 
 RESERVED = "reserved"
@@ -136,48 +135,9 @@ def _lowest_free(conn: Connection, subnet_id: str, last: int) -> int | None:
     return None if row is None else int(row)
 
 
-_INSERT_NEW: dict[tuple[str, ...], Any] = {}
-
-
-def insert_new(conn: Connection, table: Any, values: dict[str, Any], *conflict: str) -> bool:
-    """Insert one row unless its key (or the unique ``conflict`` columns) is taken; whether
-    it went in. A refused row inserts nothing and needs no savepoint: the caller's
-    transaction is as it was. (The statement is built once per dialect and table. SQLite's
-    driver counts the rows ON CONFLICT DO NOTHING inserted; PostgreSQL's answers -1, so
-    there the statement returns the row's key instead.)
-    """
-    on_sqlite = conn.dialect.name == "sqlite"
-    key = (conn.dialect.name, table.name, *conflict)
-    statement = _INSERT_NEW.get(key)
-    if statement is None:
-        dialect = sqlite if on_sqlite else postgresql
-        statement = dialect.insert(table).on_conflict_do_nothing(
-            index_elements=list(conflict) or None
-        )
-        if on_sqlite:
-            statement = Prepared(statement)
-        else:
-            statement = statement.returning(*table.primary_key.columns)
-        _INSERT_NEW[key] = statement
-    if on_sqlite:
-        return statement.rowcount(conn, values) == 1
-    return conn.execute(statement, values).first() is not None
-
-
-def claim_row(conn: Connection, table: Any, **values: Any) -> bool:
-    """Insert one allocation row; False when its key is taken (the database refuses a second claim)."""
-    return insert_new(conn, table, values)
-
-
 def _claim(conn: Connection, subnet_id: str, address: int, owner_type: str, owner_id: str) -> bool:
-    return claim_row(
-        conn,
-        ip_allocations,
-        subnet_id=subnet_id,
-        address=address,
-        owner_type=owner_type,
-        owner_id=owner_id,
-    )
+    row = {"subnet_id": subnet_id, "address": address, "owner_type": owner_type, "owner_id": owner_id}
+    return insert_new(conn, ip_allocations, row)
 
 
 def allocate(

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, delete, func, select
 
 from openecs.core import ipam
 from openecs.core.errors import Conflict, Invalid, QuotaExceeded
+from openecs.store.prepared import insert_new
 from openecs.store.tables import ipv6_allocations
 
 POOL = ipaddress.IPv6Network("2408:4000::/20")  # OpenECS's own IPv6 pool (BGP, multi-ISP)
@@ -61,14 +62,8 @@ def _block_of(address: int, net: ipaddress.IPv6Network) -> str:
 
 
 def _insert(conn: Connection, subnet_id: str, key: str, owner_type: str, owner_id: str) -> bool:
-    return ipam.claim_row(
-        conn,
-        ipv6_allocations,
-        subnet_id=subnet_id,
-        address=key,
-        owner_type=owner_type,
-        owner_id=owner_id,
-    )
+    row = {"subnet_id": subnet_id, "address": key, "owner_type": owner_type, "owner_id": owner_id}
+    return insert_new(conn, ipv6_allocations, row)
 
 
 def _open_block(conn: Connection, subnet_id: str, block: str) -> bool:

@@ -11,6 +11,10 @@ Only SQLite, and only a statement SQLAlchemy would run unchanged, takes this
 path: one without bind or result processors for its types and without
 expanding (``IN``) parameters. Anything else runs through
 ``Connection.execute`` as usual.
+
+``insert_new`` is the claim of a unique row (an address, a MAC) built on the
+same footing: ``INSERT ... ON CONFLICT DO NOTHING``, compiled once per
+dialect, with no savepoint around it.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ClauseElement
 
 
@@ -118,3 +123,31 @@ class Prepared:
             plan = _Plan(str(compiled), order, columns, fixed)
         self._plans[key] = plan
         return plan
+
+
+_INSERT_NEW: dict[tuple[str, ...], Any] = {}
+
+
+def insert_new(conn: Connection, table: Any, values: dict[str, Any], *conflict: str) -> bool:
+    """Insert one row unless its key (or the unique ``conflict`` columns) is taken; whether
+    it went in. A refused row inserts nothing and needs no savepoint: the caller's
+    transaction is as it was. (The statement is built once per dialect and table. SQLite's
+    driver counts the rows ON CONFLICT DO NOTHING inserted; PostgreSQL's answers -1, so
+    there the statement returns the row's key instead.)
+    """
+    on_sqlite = conn.dialect.name == "sqlite"
+    key = (conn.dialect.name, table.name, *conflict)
+    statement = _INSERT_NEW.get(key)
+    if statement is None:
+        dialect = sqlite if on_sqlite else postgresql
+        statement = dialect.insert(table).on_conflict_do_nothing(
+            index_elements=list(conflict) or None
+        )
+        if on_sqlite:
+            statement = Prepared(statement)
+        else:
+            statement = statement.returning(*table.primary_key.columns)
+        _INSERT_NEW[key] = statement
+    if on_sqlite:
+        return statement.rowcount(conn, values) == 1
+    return conn.execute(statement, values).first() is not None
