@@ -209,6 +209,19 @@ def test_malformed_timestamp_answers_format_error(tenant, stamp):
     refusal(rpc(tenant, params), 400, "InvalidTimeStamp.Format")
 
 
+@pytest.mark.parametrize("stamp", ["2024-01-01", "2024-13-45T99:00:00Z"], ids=["short", "impossible"])
+def test_malformed_acs3_date_answers_format_error_right_after_a_valid_call(tenant, stamp):
+    assert region_ids(acs3(tenant))  # the face keeps the last stamp it read: never a bad one
+    refusal(acs3(tenant, date=stamp), 400, "InvalidTimeStamp.Format")
+
+
+def test_every_call_s_date_is_checked_even_in_the_second_of_a_valid_one(tenant):
+    now = signers.aliyun_time(0)
+    assert acs3(tenant, date=now).status_code == 200
+    refusal(acs3(tenant, date=signers.aliyun_time(SIXTEEN_MINUTES)), 400, "InvalidTimeStamp.Expired")
+    assert acs3(tenant, date=now).status_code == 200
+
+
 def test_replayed_rpc_request_answers_signature_nonce_used(tenant):
     url = f"{tenant.url}/?{signers.encode_pairs(signers.rpc_signed(tenant.ak, tenant.sk, 'DescribeRegions').items())}"
     assert httpx.post(url).status_code == 200

@@ -354,3 +354,23 @@ def test_boot_steps_taken_together_do_what_each_would_alone(runtime, world):
         assert inst.get_instance(conn, scope, a.id).started_at is not None
     _step(runtime, BOOT + 1)
     assert {_status(runtime, scope, vm.id) for vm in (a, b, c)} == {inst.RUNNING}
+
+
+def test_an_instance_row_holds_exactly_the_fields_of_an_instance():
+    """Instances are built from their rows' values as they are (instances._built)."""
+    from dataclasses import fields
+
+    from openecs.store.tables import instances as table
+
+    assert set(table.c.keys()) == {f.name for f in fields(inst.Instance)}
+
+
+def test_an_instance_read_back_equals_one_built_by_its_constructor(runtime, world):
+    scope, subnet = world
+    vm = _create(runtime, scope, subnet)
+    with runtime.db.write() as conn:
+        changed = inst.update_instance(conn, scope, vm.id, name="renamed", extra={"k": 1})
+        read = inst.get_instance(conn, scope, vm.id)
+    assert read == inst.Instance(**read.__dict__) == changed
+    assert (read.name, read.extra["k"], read.version) == ("renamed", 1, vm.version + 1)
+    assert isinstance(read.deletion_protection, bool)

@@ -50,7 +50,7 @@ def test_a_failed_write_changes_nothing_and_the_writer_goes_on(db: Database) -> 
 def test_a_read_inside_a_read_gets_its_own_connection(db: Database) -> None:
     with db.read() as outer:
         assert _value(db, "k") is None
-        assert outer.in_transaction()
+        assert outer.connection.driver_connection.in_transaction  # the outer read's, still open
 
 
 def test_the_connections_of_threads_that_ended_go_back(db: Database) -> None:

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, bindparam, delete, insert, select, tuple_, update
 
 from openecs.core import interfaces, network
@@ -131,8 +132,26 @@ class Instance:
 def _instance(row: Any) -> Instance:
     values = dict(row._mapping)
     values["deletion_protection"] = bool(values["deletion_protection"])
-    values["extra"] = json.loads(values["extra"])
-    return Instance(**values)
+    values["extra"] = orjson.loads(values["extra"])  # a few times faster than json.loads
+    return _built(values)
+
+
+def _built(values: dict[str, Any]) -> Instance:
+    """An Instance from every one of its fields, without the frozen dataclass's ``__init__``.
+
+    That ``__init__`` sets each of the 24 fields through ``object.__setattr__``:
+    about 2.6 us an instance, paid 100 times by a page of DescribeInstances. A
+    row of ``instances`` holds exactly the fields (tests/test_instances_core.py
+    checks it), so its values become the instance's as they are.
+    """
+    instance = object.__new__(Instance)
+    instance.__dict__.update(values)
+    return instance
+
+
+def _with(instance: Instance, **changes: Any) -> Instance:
+    """``dataclasses.replace`` without the frozen ``__init__`` (see :func:`_built`)."""
+    return _built({**instance.__dict__, **changes})
 
 
 def _scoped(scope: Scope) -> Any:
@@ -529,14 +548,14 @@ def update_instance(
     if "deletion_protection" in values:
         values["deletion_protection"] = int(values["deletion_protection"])
     extra = instance.extra
-    if "extra" in changes:
+    if changes.get("extra"):  # an empty change leaves the column as it is
         extra = {**instance.extra, **changes["extra"]}
         values["extra"] = json.dumps(extra)
     _cas(conn, instance, **values)
     shown = {**values, "extra": extra, "version": instance.version + 1}
     protected = shown.get("deletion_protection", instance.deletion_protection)
     shown["deletion_protection"] = bool(protected)
-    return replace(instance, **shown)
+    return _with(instance, **shown)
 
 
 def modify_extra(
@@ -622,7 +641,7 @@ def delete_instances(
     _cas_all(conn, [found[i] for i in ids], status=DELETING)
     schedule_many(conn, [(RELEASE_TASK, {"id": iid}, now + after) for iid in ids])
     conn.execute(delete(tag_rows).where(tag_rows.c.resource_id.in_(ids)))
-    return [replace(found[i], status=DELETING, version=found[i].version + 1) for i in ids]
+    return [_with(found[i], status=DELETING, version=found[i].version + 1) for i in ids]
 
 
 def _deletable(instance: Instance, settled: Sequence[str]) -> None:

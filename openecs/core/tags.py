@@ -46,11 +46,16 @@ def set_tags(
     pairs: Iterable[Tag],
     *,
     limit: int | None = None,
+    new: bool = False,
 ) -> list[Tag]:
-    """Add or overwrite tags (a key set again takes the new value); refuse past ``limit``."""
+    """Add or overwrite tags (a key set again takes the new value); refuse past ``limit``.
+
+    ``new``: the resource was made in this transaction, so it has no tags yet
+    and a creation without tags (the common one) reads nothing.
+    """
     pairs = list(pairs)
     if not pairs:
-        return get_tags(conn, resource_id)  # nothing to add: a creation without tags
+        return [] if new else get_tags(conn, resource_id)
     current = dict(get_tags(conn, resource_id))
     position = conn.execute(
         select(func.coalesce(func.max(tags.c.position), 0)).where(tags.c.resource_id == resource_id)
@@ -67,14 +72,15 @@ def set_tags(
         else:
             position += 1
             conn.execute(
-                insert(tags), dict(
+                insert(tags),
+                dict(
                     resource_id=resource_id,
                     key=key,
                     value=value,
                     resource_type=resource_type,
                     account_id=account_id,
                     position=position,
-                )
+                ),
             )
         current[key] = value
     if limit is not None and len(current) > limit:

@@ -20,14 +20,24 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
 
 from openecs.core.clock import Clock
 from openecs.engine.tasks import TaskContext, get_batch_handler, get_handler
 from openecs.store.db import Database
+from openecs.store.prepared import Prepared
 from openecs.store.tables import tasks
 
 log = logging.getLogger("openecs.engine")
+
+# The idle pass, 20 times a second: prepared, so that it holds the GIL for microseconds, not
+# the fraction of a millisecond a statement built each time takes from the requests.
+_ANY_DUE = Prepared(
+    select(tasks.c.id)
+    .where(tasks.c.status == "pending")
+    .where(tasks.c.due_at <= bindparam("now"))
+    .limit(1)
+)
 
 MAX_ATTEMPTS = 5
 BATCH = 64  # tasks claimed per transaction at most
@@ -115,15 +125,7 @@ class Worker:
 
     def _anything_due(self) -> bool:
         with self.db.read() as conn:
-            return (
-                conn.execute(
-                    select(tasks.c.id)
-                    .where(tasks.c.status == "pending")
-                    .where(tasks.c.due_at <= self.clock.now())
-                    .limit(1)
-                ).first()
-                is not None
-            )
+            return _ANY_DUE.first(conn, {"now": self.clock.now()}) is not None
 
     def _claim(self, conn: Connection, now: float, limit: int) -> list[Row[Any]]:
         """The first ``limit`` due tasks, in due order; on PostgreSQL held against other workers

@@ -307,8 +307,19 @@ class Checker:
         mode: str = "text",
     ) -> None:
         self.params = tuple(params)
-        # Most of an operation's parameters are absent from a request: known by their first part.
-        self._heads = tuple((p, p.name.split(".", 1)[0]) for p in self.params)
+        # Most of an operation's parameters are absent from a request: known by their first
+        # part. A request's own parts pick the parameters to check (in declaration order, so
+        # the first refusal is the same); absent ones only refuse if required, or give a default.
+        heads = [p.name.split(".", 1)[0] for p in self.params]
+        self._by_head: dict[str, list[int]] = {}
+        for i, head in enumerate(heads):
+            self._by_head.setdefault(head, []).append(i)
+        self._required = frozenset(i for i, p in enumerate(self.params) if p.required)
+        self._defaults = tuple(
+            (p.name, p.default, heads[i])
+            for i, p in enumerate(self.params)
+            if p.default is not None
+        )
         self.rules = tuple(rules)
         self.defaults = defaults
         self.mode = mode
@@ -318,17 +329,19 @@ class Checker:
         """Text mode: check flattened string parameters, return typed values by declared name."""
         tree = flat_tree(flat)
         out: dict[str, Any] = {}
-        for p, head in self._heads:
-            if head not in tree:  # absent: what _finish makes of no value, without the walk
-                if p.required:
-                    (p.missing or self.defaults.missing).raise_(p.name)
-                if p.default is not None:
-                    out[p.name] = p.default
-                continue
+        by_head = self._by_head
+        chosen = {i for head in tree for i in by_head.get(head, ())}
+        for i in sorted(chosen | self._required if self._required else chosen):
+            p = self.params[i]
             node = _lookup(tree, p.name)
+            if node is None and p.name.split(".", 1)[0] not in tree:  # absent altogether
+                (p.missing or self.defaults.missing).raise_(p.name)  # (a required one)
             value = self._from_node(p, node, p.name)
             if value is not None:
                 out[p.name] = value
+        for name, default, head in self._defaults:
+            if head not in tree:  # absent: what _finish makes of no value, without the walk
+                out[name] = default
         for rule in self.rules:
             rule.check(out)
         return out
@@ -465,6 +478,15 @@ class Checker:
             return p.default
         if p.refused is not None:
             self.defaults.unsupported.raise_(path, value, reason=p.refused)
+        if value.__class__ is str:  # most values: the checks below that apply to a string
+            if _UNSTORABLE.search(value):
+                self._invalid(p, path, None)
+            self._text(p, value, path)
+            if p.enum is not None:
+                value = self._enum(p, value, path)
+            if p.check is not None:
+                p.check(value)
+            return value
         if not storable(value):
             self._invalid(p, path, None)
         if isinstance(value, float) and not math.isfinite(value):
@@ -475,25 +497,14 @@ class Checker:
             if not lo <= value <= hi:
                 self._invalid(p, path, value)
         if isinstance(value, str):
-            if p.min_length is not None and len(value) < p.min_length:
-                self._invalid(p, path, value)
-            if p.max_length is not None and len(value) > p.max_length:
-                self._invalid(p, path, value)
-            if p._regex is not None and not p._regex.fullmatch(value):
-                self._invalid(p, path, value)
+            self._text(p, value, path)
         if isinstance(value, int | float) and not isinstance(value, bool):
             if p.minimum is not None and value < p.minimum:
                 self._invalid(p, path, value)
             if p.maximum is not None and value > p.maximum:
                 self._invalid(p, path, value)
         if p.enum is not None:
-            if p.enum_ignore_case and isinstance(value, str):
-                match = [e for e in p.enum if isinstance(e, str) and e.lower() == value.lower()]
-                if not match:
-                    self._invalid(p, path, value)
-                value = match[0]
-            elif value not in p.enum:
-                self._invalid(p, path, value)
+            value = self._enum(p, value, path)
         if isinstance(value, list):
             if p.max_items is not None and len(value) > p.max_items:
                 (p.too_many or p.invalid or self.defaults.invalid).raise_(
@@ -503,6 +514,26 @@ class Checker:
                 self._invalid(p, path, value)
         if p.check is not None:
             p.check(value)
+        return value
+
+    def _text(self, p: Param, value: str, path: str) -> None:
+        if p.min_length is not None and len(value) < p.min_length:
+            self._invalid(p, path, value)
+        if p.max_length is not None and len(value) > p.max_length:
+            self._invalid(p, path, value)
+        if p._regex is not None and not p._regex.fullmatch(value):
+            self._invalid(p, path, value)
+
+    def _enum(self, p: Param, value: Any, path: str) -> Any:  # noqa: ANN401
+        """``value`` if ``p`` lists it (in the listed spelling when case is ignored)."""
+        assert p.enum is not None
+        if p.enum_ignore_case and isinstance(value, str):
+            match = [e for e in p.enum if isinstance(e, str) and e.lower() == value.lower()]
+            if not match:
+                self._invalid(p, path, value)
+            return match[0]
+        if value not in p.enum:
+            self._invalid(p, path, value)
         return value
 
     def _invalid(self, p: Param, path: str, value: Any) -> None:

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -79,10 +80,12 @@ class Database:
 
             @event.listens_for(engine, "begin")
             def _sqlite_begin(conn: Connection) -> None:
-                mode = conn.info.get("begin_mode", "DEFERRED")
+                driver = conn.connection.driver_connection
+                if driver.in_transaction:
+                    return  # begun on the driver already (_DriverTransaction)
                 # On the driver's connection: SQLAlchemy's statement machinery costs
                 # more than the BEGIN itself, and nothing here needs it.
-                conn.connection.driver_connection.execute(f"BEGIN {mode}")
+                driver.execute(f"BEGIN {conn.info.get('begin_mode', 'DEFERRED')}")
 
             return engine
         # No pre-ping: it costs a round trip per checkout; a connection the server
@@ -107,7 +110,7 @@ class Database:
             if self._writer is None:
                 self._writer = self._hold()
                 self._writer.info["begin_mode"] = "IMMEDIATE"
-            with self._in_transaction(self._writer) as conn:
+            with _DriverTransaction(self, self._writer, "BEGIN IMMEDIATE") as conn:
                 yield conn
 
     @contextmanager
@@ -120,11 +123,11 @@ class Database:
         held = getattr(self._readers, "conn", None) if self.is_sqlite else None
         if self.is_sqlite and held is None:
             held = self._readers.conn = self._hold()
-        if held is None or held.in_transaction():  # PostgreSQL, or a read inside a read
+        if held is None or _driver_in_transaction(held):  # PostgreSQL, or a read inside a read
             with self.engine.connect() as conn, conn.begin():
                 yield conn
             return
-        with self._in_transaction(held) as conn:
+        with _DriverTransaction(self, held, "BEGIN DEFERRED") as conn:
             yield conn
 
     @contextmanager
@@ -174,17 +177,6 @@ class Database:
             old.close()
         return conn
 
-    @contextmanager
-    def _in_transaction(self, conn: Connection) -> Iterator[Connection]:
-        """One transaction on a held connection; a connection an error left unusable is dropped."""
-        try:
-            with conn.begin():
-                yield conn
-        except BaseException:
-            if conn.invalidated or conn.in_transaction():
-                self._forget(conn)
-            raise
-
     def _forget(self, conn: Connection) -> None:
         if conn is self._writer:
             self._writer = None
@@ -202,3 +194,50 @@ class Database:
         self._writer = None
         self._readers = threading.local()
         self.engine.dispose()
+
+
+class _DriverTransaction:
+    """One transaction on a held SQLite connection, begun and ended on the driver.
+
+    SQLAlchemy's own transaction (its object, its begin and commit events and
+    bookkeeping) costs about 15 us, more than SQLite's BEGIN and COMMIT, and
+    most requests run only prepared statements (store/prepared.py), which never
+    need it. A statement run through ``Connection.execute`` inside makes
+    SQLAlchemy begin its own on the first one (the begin listener sees the
+    driver already in a transaction and sends nothing), and the transaction
+    then ends through SQLAlchemy. A connection an error left unusable is
+    dropped. A class rather than a generator: entered on every request.
+    """
+
+    __slots__ = ("db", "conn", "begin", "driver")
+
+    def __init__(self, db: Database, conn: Connection, begin: str) -> None:
+        self.db, self.conn, self.begin = db, conn, begin
+        self.driver: Any = None
+
+    def __enter__(self) -> Connection:
+        try:
+            self.driver = self.conn.connection.driver_connection
+            self.driver.execute(self.begin)
+        except BaseException:
+            self.db._forget(self.conn)
+            raise
+        return self.conn
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        conn, driver, commit = self.conn, self.driver, kind is None
+        try:
+            if conn.in_transaction():  # SQLAlchemy joined: it ends the transaction
+                conn.commit() if commit else conn.rollback()
+            elif driver.in_transaction:
+                driver.commit() if commit else driver.rollback()
+        except BaseException:
+            self.db._forget(conn)  # closing it rolls back what is left
+            raise
+        if conn.invalidated or driver.in_transaction:
+            self.db._forget(conn)
+
+
+def _driver_in_transaction(conn: Connection) -> bool:
+    """Whether SQLite itself is inside a transaction on ``conn`` (whoever began it)."""
+    return bool(conn.connection.driver_connection.in_transaction)

@@ -125,6 +125,26 @@ class Prepared:
         return plan
 
 
+class Bound:
+    """A prepared statement with some of its parameters given once (a scope's, say).
+
+    One statement compiled for all the values those parameters take, where a
+    statement per value would be compiled again for each.
+    """
+
+    __slots__ = ("prepared", "given")
+
+    def __init__(self, prepared: Prepared, given: Mapping[str, Any]) -> None:
+        self.prepared = prepared
+        self.given = dict(given)
+
+    def first(self, conn: Connection, params: Mapping[str, Any]) -> Record | None:
+        return self.prepared.first(conn, {**self.given, **params})
+
+    def rowcount(self, conn: Connection, params: Mapping[str, Any]) -> int:
+        return self.prepared.rowcount(conn, {**self.given, **params})
+
+
 _INSERT_NEW: dict[tuple[str, ...], Any] = {}
 
 

@@ -221,7 +221,7 @@ def create_disk(call: Call, p: dict[str, Any]) -> dict[str, Any]:
                 ready_after=STEP_SECONDS,
             )
             pairs = tag_pairs(p.get("Tag"))
-            core_tags.set_tags(conn, call.account.id, core.TAGGED, disk.id, pairs)
+            core_tags.set_tags(conn, call.account.id, core.TAGGED, disk.id, pairs, new=True)
             return {"DiskId": disk.id}
 
         return once(conn, call, region, "CreateDisk", p, produce)

@@ -71,7 +71,13 @@ def _extra(call: Call, p: dict[str, Any]) -> dict[str, Any]:
 
 def _tag(conn: Connection, call: Call, pair: core.KeyPair, p: dict[str, Any]) -> None:
     core_tags.set_tags(
-        conn, call.account.id, TAGGED, pair.id, tag_pairs(p.get("Tag")), limit=common.TAG_LIMIT
+        conn,
+        call.account.id,
+        TAGGED,
+        pair.id,
+        tag_pairs(p.get("Tag")),
+        limit=common.TAG_LIMIT,
+        new=True,
     )
 
 

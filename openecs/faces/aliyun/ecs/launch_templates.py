@@ -113,6 +113,7 @@ def create_launch_template(call: Call, p: dict[str, Any]) -> dict[str, Any]:
             template.id,
             [(t["Key"], t["Value"]) for t in common.normalized_tags(p.get("TemplateTag"))],
             limit=common.TAG_LIMIT,
+            new=True,
         )
     return {"LaunchTemplateId": template.id, "LaunchTemplateVersionNumber": 1}
 

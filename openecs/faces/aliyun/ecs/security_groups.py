@@ -155,6 +155,7 @@ def create_security_group(call: Call, p: dict[str, Any]) -> dict[str, Any]:
                 group.id,
                 tag_pairs(p.get("Tag")),
                 limit=common.TAG_LIMIT,
+                new=True,
             )
             return {"SecurityGroupId": group.id}
 

@@ -328,6 +328,7 @@ def create_vpc(call: Call, p: dict[str, Any]) -> dict[str, Any]:
             vpc.id,
             tag_pairs(p.get("Tag")),
             limit=common.TAG_LIMIT,
+            new=True,
         )
         return _created(vpc)
 

@@ -185,6 +185,7 @@ def create_vswitch(call: Call, p: dict[str, Any]) -> dict[str, Any]:
                 subnet.id,
                 tag_pairs(p.get("Tag")),
                 limit=common.TAG_LIMIT,
+                new=True,
             )
             return {"VSwitchId": subnet.id}
 

@@ -1,0 +1,109 @@
+"""Database.write and Database.read: all of a transaction or none of it, whichever way it ran.
+
+On SQLite a held connection's transaction is begun and ended on the driver
+(store/db.py, _DriverTransaction) and SQLAlchemy joins it only when a statement
+runs through Connection.execute; both ways must commit and roll back alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert, select
+
+from openecs.store import migrate
+from openecs.store.db import Database, sqlite_url
+from openecs.store.prepared import Prepared
+from openecs.store.tables import settings
+
+_PUT = Prepared(insert(settings))
+
+
+class Refused(Exception):
+    pass
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    if request.param == "postgres":
+        store = Database(request.getfixturevalue("fresh_postgres_url"))
+    else:
+        store = Database(sqlite_url(tmp_path))
+    migrate.upgrade(store)
+    yield store
+    store.dispose()
+
+
+def _keys(db: Database) -> set[str]:
+    with db.read() as conn:
+        return set(conn.execute(select(settings.c.key)).scalars())
+
+
+def _put_prepared(conn, key: str) -> None:  # noqa: ANN001
+    _PUT.rowcount(conn, {"key": key, "value": "v"})  # psycopg counts -1 for an insert: unread
+
+
+def _put_core(conn, key: str) -> None:  # noqa: ANN001
+    conn.execute(insert(settings).values(key=key, value="v"))
+
+
+def test_a_write_of_prepared_statements_only_is_committed(db: Database) -> None:
+    with db.write() as conn:
+        _put_prepared(conn, "a")
+    assert _keys(db) == {"a"}
+
+
+def test_a_write_mixing_prepared_and_core_statements_is_committed_whole(db: Database) -> None:
+    with db.write() as conn:
+        _put_prepared(conn, "a")
+        _put_core(conn, "b")
+        _put_prepared(conn, "c")
+    assert _keys(db) == {"a", "b", "c"}
+
+
+@pytest.mark.parametrize("put", [_put_prepared, _put_core], ids=["prepared", "core"])
+def test_a_refused_write_leaves_nothing(db: Database, put) -> None:  # noqa: ANN001
+    with pytest.raises(Refused), db.write() as conn:
+        _put_prepared(conn, "a")
+        put(conn, "b")
+        raise Refused
+    assert _keys(db) == set()
+
+
+def test_the_connection_serves_the_next_write_after_a_refused_one(db: Database) -> None:
+    with pytest.raises(Refused), db.write() as conn:
+        _put_core(conn, "a")
+        raise Refused
+    with db.write() as conn:
+        _put_prepared(conn, "b")
+    with db.write() as conn:
+        _put_core(conn, "c")
+    assert _keys(db) == {"b", "c"}
+
+
+def test_a_savepoint_inside_a_write_undoes_only_its_part(db: Database) -> None:
+    with db.write() as conn:
+        _put_prepared(conn, "a")
+        with pytest.raises(Refused), conn.begin_nested():
+            _put_core(conn, "b")
+            raise Refused
+        _put_prepared(conn, "c")
+    assert _keys(db) == {"a", "c"}
+
+
+def test_a_read_inside_a_read_sees_the_same_rows(db: Database) -> None:
+    with db.write() as conn:
+        _put_prepared(conn, "a")
+    with db.read() as outer:
+        with db.read() as inner:
+            assert set(inner.execute(select(settings.c.key)).scalars()) == {"a"}
+        assert set(outer.execute(select(settings.c.key)).scalars()) == {"a"}
+
+
+def test_a_read_does_not_see_a_write_that_is_still_open(db: Database) -> None:
+    with db.write() as conn:
+        _put_prepared(conn, "a")
+        assert _keys(db) == set()
+    assert _keys(db) == {"a"}
