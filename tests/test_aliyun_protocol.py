@@ -244,6 +244,12 @@ def test_parameter_changed_after_signing_answers_signature_mismatch(tenant):
     refusal(rpc(tenant, params), 400, "SignatureDoesNotMatch")
 
 
+@pytest.mark.parametrize("value", ["plain-value_1.0~", "a b/c+d", "名前*"], ids=["unreserved", "reserved", "utf8"])
+def test_acs3_query_values_are_canonicalized_encoded_or_not(tenant, value):
+    response = acs3(tenant, "DescribeVpcs", version="2016-04-28", query={"RegionId": "cn-hangzhou", "VpcName": value})
+    assert response.status_code == 200, response.text
+
+
 def test_acs3_query_changed_after_signing_answers_signature_mismatch(tenant):
     headers = signers.acs3_headers(
         tenant.ak,

@@ -18,7 +18,7 @@ import functools
 import ipaddress
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -34,9 +34,12 @@ AVAILABLE = "available"
 READY_TASK = "network.ready"
 
 
-@dataclass(frozen=True)
-class Scope:
-    """Whose resources: one cloud's, one account's, in one region."""
+class Scope(NamedTuple):
+    """Whose resources: one cloud's, one account's, in one region.
+
+    A tuple: made on every request and the key of the statement caches below,
+    where a frozen dataclass's Python ``__init__`` and ``__hash__`` cost more.
+    """
 
     cloud: str
     account_id: int

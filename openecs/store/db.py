@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -94,40 +94,41 @@ class Database:
             self.url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
         )
 
-    @contextmanager
-    def write(self) -> Iterator[Connection]:
+    def write(self) -> AbstractContextManager[Connection]:
         """A read-write transaction, committed on success, rolled back on error."""
+        if self._write_lock is not None and getattr(self._rehearsing, "conn", None) is None:
+            # SQLite's one writer, queued on the lock: every write request comes here.
+            return _DriverTransaction(self, None, "BEGIN IMMEDIATE", self._write_lock)
+        return self._other_write()
+
+    @contextmanager
+    def _other_write(self) -> Iterator[Connection]:
         rehearsal = getattr(self._rehearsing, "conn", None)
         if rehearsal is not None:
             with rehearsal.begin_nested():
                 yield rehearsal
             return
-        if self._write_lock is None:
-            with self.engine.begin() as conn:
-                yield conn
-            return
-        with self._write_lock:
-            if self._writer is None:
-                self._writer = self._hold()
-                self._writer.info["begin_mode"] = "IMMEDIATE"
-            with _DriverTransaction(self, self._writer, "BEGIN IMMEDIATE") as conn:
-                yield conn
+        with self.engine.begin() as conn:
+            yield conn
+
+    def read(self) -> AbstractContextManager[Connection]:
+        """A read-only transaction (a consistent snapshot on both stores)."""
+        if self.is_sqlite and getattr(self._rehearsing, "conn", None) is None:
+            held = getattr(self._readers, "conn", None)
+            if held is None:
+                held = self._readers.conn = self._hold()
+            if not _driver_in_transaction(held):  # (else a read inside a read)
+                return _DriverTransaction(self, held, "BEGIN DEFERRED")
+        return self._other_read()
 
     @contextmanager
-    def read(self) -> Iterator[Connection]:
-        """A read-only transaction (a consistent snapshot on both stores)."""
+    def _other_read(self) -> Iterator[Connection]:
+        """A rehearsal's, PostgreSQL's, or a read inside a read (a connection of its own)."""
         rehearsal = getattr(self._rehearsing, "conn", None)
         if rehearsal is not None:
             yield rehearsal
             return
-        held = getattr(self._readers, "conn", None) if self.is_sqlite else None
-        if self.is_sqlite and held is None:
-            held = self._readers.conn = self._hold()
-        if held is None or _driver_in_transaction(held):  # PostgreSQL, or a read inside a read
-            with self.engine.connect() as conn, conn.begin():
-                yield conn
-            return
-        with _DriverTransaction(self, held, "BEGIN DEFERRED") as conn:
+        with self.engine.connect() as conn, conn.begin():
             yield conn
 
     @contextmanager
@@ -148,10 +149,7 @@ class Database:
         with self.read() as reader:
             reader.exec_driver_sql("SELECT count(*) FROM sqlite_master")
         with self._write_lock:
-            if self._writer is None:
-                self._writer = self._hold()
-                self._writer.info["begin_mode"] = "IMMEDIATE"
-            yield from self._rolled_back(self._writer)
+            yield from self._rolled_back(self._held_writer())
 
     def _rolled_back(self, conn: Connection) -> Iterator[Connection]:
         transaction = conn.begin()
@@ -161,6 +159,13 @@ class Database:
         finally:
             self._rehearsing.conn = None
             transaction.rollback()
+
+    def _held_writer(self) -> Connection:
+        """The writer's connection (SQLite; the caller holds the write lock)."""
+        if self._writer is None:
+            self._writer = self._hold()
+            self._writer.info["begin_mode"] = "IMMEDIATE"
+        return self._writer
 
     def _hold(self) -> Connection:
         """A connection kept out of the pool while its thread lives (SQLite only).
@@ -209,33 +214,53 @@ class _DriverTransaction:
     dropped. A class rather than a generator: entered on every request.
     """
 
-    __slots__ = ("db", "conn", "begin", "driver")
+    __slots__ = ("db", "conn", "begin", "lock", "driver")
 
-    def __init__(self, db: Database, conn: Connection, begin: str) -> None:
-        self.db, self.conn, self.begin = db, conn, begin
+    def __init__(
+        self,
+        db: Database,
+        conn: Connection | None,
+        begin: str,
+        lock: threading.Lock | None = None,
+    ) -> None:
+        """``conn`` None: the writer's, taken once ``lock`` (the write lock) is held."""
+        self.db, self.conn, self.begin, self.lock = db, conn, begin, lock
         self.driver: Any = None
 
     def __enter__(self) -> Connection:
+        if self.lock is not None:
+            self.lock.acquire()
         try:
-            self.driver = self.conn.connection.driver_connection
-            self.driver.execute(self.begin)
+            conn = self.conn = self.conn or self.db._held_writer()
+            try:
+                self.driver = conn.connection.driver_connection
+                self.driver.execute(self.begin)
+            except BaseException:
+                self.db._forget(conn)
+                raise
         except BaseException:
-            self.db._forget(self.conn)
+            if self.lock is not None:
+                self.lock.release()
             raise
-        return self.conn
+        return conn
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         conn, driver, commit = self.conn, self.driver, kind is None
+        assert conn is not None
         try:
-            if conn.in_transaction():  # SQLAlchemy joined: it ends the transaction
-                conn.commit() if commit else conn.rollback()
-            elif driver.in_transaction:
-                driver.commit() if commit else driver.rollback()
-        except BaseException:
-            self.db._forget(conn)  # closing it rolls back what is left
-            raise
-        if conn.invalidated or driver.in_transaction:
-            self.db._forget(conn)
+            try:
+                if conn.in_transaction():  # SQLAlchemy joined: it ends the transaction
+                    conn.commit() if commit else conn.rollback()
+                elif driver.in_transaction:
+                    driver.commit() if commit else driver.rollback()
+            except BaseException:
+                self.db._forget(conn)  # closing it rolls back what is left
+                raise
+            if conn.invalidated or driver.in_transaction:
+                self.db._forget(conn)
+        finally:
+            if self.lock is not None:
+                self.lock.release()
 
 
 def _driver_in_transaction(conn: Connection) -> bool:

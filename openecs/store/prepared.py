@@ -85,11 +85,9 @@ class Prepared:
 
     @staticmethod
     def _run(conn: Connection, plan: _Plan, params: Mapping[str, Any]) -> Any:  # noqa: ANN401
-        cursor = conn.connection.driver_connection.cursor()
         values = {**plan.fixed, **params}
         args = [values[k] for k in plan.order] if plan.order is not None else values
-        cursor.execute(plan.sql, args)
-        return cursor
+        return conn.connection.driver_connection.execute(plan.sql, args)  # a cursor
 
     def _plan(self, conn: Connection, params: Mapping[str, Any]) -> _Plan | None:
         key = (conn.dialect.name, frozenset(params))

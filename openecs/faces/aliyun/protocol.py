@@ -246,7 +246,7 @@ class AliyunFace:
         if parts is None:
             raise E.vendor(E.INCOMPLETE_SIGNATURE, value="The Authorization header is malformed.")
         account = self._account(parts["Credential"])
-        payload_hash = hashlib.sha256(wire.body).hexdigest()
+        payload_hash = hashlib.sha256(wire.body).hexdigest() if wire.body else signing.EMPTY_SHA256
         if wire.headers.get("x-acs-content-sha256", payload_hash) != payload_hash:
             raise E.vendor(E.CONTENT_SHA_MISMATCH)
         signed = parts["SignedHeaders"]

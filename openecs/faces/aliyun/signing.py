@@ -51,9 +51,13 @@ def acs3_string_to_sign(
     signed_headers: str,
     payload_hash: str,
 ) -> str:
-    canonical_query = "&".join(f"{pct(k)}={pct(v)}" for k, v in sorted(query))
+    pairs = sorted(query)
+    if _UNRESERVED.fullmatch("".join([k + v for k, v in pairs])):  # most queries: none to encode
+        canonical_query = "&".join([f"{k}={v}" for k, v in pairs])
+    else:
+        canonical_query = "&".join([f"{pct(k)}={pct(v)}" for k, v in pairs])
     names = signed_headers.split(";")
-    canonical_headers = "".join(f"{n}:{headers.get(n, '').strip()}\n" for n in names)
+    canonical_headers = "".join([f"{n}:{headers.get(n, '').strip()}\n" for n in names])
     canonical_request = "\n".join(
         [method, path, canonical_query, canonical_headers, signed_headers, payload_hash]
     )
