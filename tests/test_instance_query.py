@@ -6,7 +6,6 @@ from __future__ import annotations
 import fnmatch
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -243,7 +242,7 @@ def test_a_page_of_devices_loads_their_interfaces_as_one_by_one(runtime, fleet):
             assert batch[iid] == interfaces.list_interfaces(conn, scope, device_id=iid)
         assert batch["i-none"] == [] and interfaces.interfaces_of_devices(conn, scope, []) == {}
         assert len(batch[vms["web2"].id]) == 2
-        other = replace(scope, account_id=scope.account_id + 1000)
+        other = scope._replace(account_id=scope.account_id + 1000)
         assert interfaces.interfaces_of_devices(conn, other, ids) == {i: [] for i in ids}
         rows = conn.execute(scope.rows(network_interfaces).order_by(network_interfaces.c.id)).all()
         assert interfaces.load_interfaces(conn, rows) == interfaces._load(conn, rows)
@@ -330,7 +329,7 @@ def test_the_kept_count_follows_released_instances(runtime, fleet):
 
 def test_a_scope_without_instances_counts_none(runtime, fleet):
     scope, _, _ = fleet
-    other = replace(scope, region="cn-shanghai")
+    other = scope._replace(region="cn-shanghai")
     with runtime.db.read() as conn:
         assert query.count_instances(conn, other, query.InstanceFilter()) == 0
 

@@ -9,8 +9,8 @@ from sqlalchemy import bindparam, insert, select, update
 
 from openecs.store import migrate
 from openecs.store.db import Database, sqlite_url
-from openecs.store.prepared import Prepared
-from openecs.store.tables import settings
+from openecs.store.prepared import Prepared, insert_rows
+from openecs.store.tables import settings, tasks
 
 BY_KEY = select(settings).where(settings.c.key == bindparam("k"))
 SET_VALUE = update(settings).where(settings.c.key == bindparam("b_key"))
@@ -60,4 +60,42 @@ def test_a_statement_with_an_in_list_runs_through_sqlalchemy(db: Database) -> No
     prepared = Prepared(listed)
     with db.read() as conn:
         assert prepared.first(conn, {"keys": ["b"]}) == {"key": "b"}
+    assert list(prepared._plans.values()) == [None]
+
+
+def test_all_answers_every_row_in_order(db: Database) -> None:
+    ordered = select(settings).where(settings.c.key >= bindparam("from")).order_by(settings.c.key)
+    with db.read() as conn:
+        assert Prepared(ordered).all(conn, {"from": "a"}) == [
+            {"key": "a", "value": "1"},
+            {"key": "b", "value": "2"},
+        ]
+        assert Prepared(ordered).all(conn, {"from": "z"}) == []
+
+
+def test_insert_rows_inserts_one_row_or_many(db: Database) -> None:
+    with db.write() as conn:
+        insert_rows(conn, settings, {"key": "c", "value": "3"})
+        insert_rows(conn, settings, [{"key": "d", "value": "4"}, {"key": "e", "value": "5"}])
+    with db.read() as conn:
+        keys = conn.execute(select(settings.c.key).order_by(settings.c.key)).scalars().all()
+    assert keys == ["a", "b", "c", "d", "e"]
+
+
+def test_inserted_id_answers_the_new_row_s_key(db: Database) -> None:
+    row = {"kind": "k", "payload": "{}", "due_at": 1.0, "status": "pending", "attempts": 0,
+           "created_at": 0.0}
+    prepared = Prepared(insert(tasks))
+    with db.write() as conn:
+        first, second = prepared.inserted_id(conn, row), prepared.inserted_id(conn, row)
+        ids = conn.execute(select(tasks.c.id).order_by(tasks.c.id)).scalars().all()
+    assert [first, second] == ids and second > first
+
+
+def test_a_column_default_computed_in_python_is_not_left_to_the_bare_cursor(db: Database) -> None:
+    row = {"kind": "k", "payload": "{}", "due_at": 1.0, "status": "pending", "created_at": 0.0}
+    prepared = Prepared(insert(tasks))  # tasks.attempts has default=0, filled by SQLAlchemy
+    with db.write() as conn:
+        prepared.inserted_id(conn, row)
+        assert conn.execute(select(tasks.c.attempts)).scalar_one() == 0
     assert list(prepared._plans.values()) == [None]

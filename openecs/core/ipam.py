@@ -28,7 +28,7 @@ from sqlalchemy import Connection, and_, bindparam, delete, exists, func, insert
 from sqlalchemy.exc import IntegrityError
 
 from openecs.core.errors import Conflict, Invalid, QuotaExceeded
-from openecs.store.prepared import Prepared, insert_new
+from openecs.store.prepared import Prepared, insert_new, insert_rows
 from openecs.store.tables import ip_allocations, ip_cursors
 
 RESERVED = "reserved"
@@ -74,8 +74,8 @@ def reserve(conn: Connection, subnet_id: str, addresses: Iterable[int]) -> None:
         for a in sorted(addresses)
     ]
     if rows:
-        conn.execute(insert(ip_cursors), {"subnet_id": subnet_id, "next_free": rows[0]["address"]})
-        conn.execute(insert(ip_allocations), rows)
+        insert_rows(conn, ip_cursors, {"subnet_id": subnet_id, "next_free": rows[0]["address"]})
+        insert_rows(conn, ip_allocations, rows)
 
 
 def used_count(conn: Connection, subnet_id: str) -> int:

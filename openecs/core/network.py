@@ -20,13 +20,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from openecs.core import ipam, ipam6
 from openecs.core.errors import Conflict, Invalid, NotFound
 from openecs.engine.tasks import TaskContext, handler, schedule
-from openecs.store.prepared import Bound, Prepared
+from openecs.store.prepared import Bound, Prepared, insert_rows
 from openecs.store.tables import subnets, vpcs
 
 CREATING = "creating"
@@ -74,6 +74,13 @@ def _scoped_by_id(scope: Scope, table: Any, for_update: bool) -> Bound:
     return Bound(_by_id(table, for_update), {**given, "scope_region": scope.region})
 
 
+@functools.lru_cache(maxsize=4096)
+def _subnets_of(scope: Scope) -> Bound:
+    """A VPC's subnets in creation order (``.all(conn, {"vpc_id": ...})``), as list_subnets."""
+    given = {"scope_cloud": scope.cloud, "scope_account": scope.account_id}
+    return Bound(_SUBNETS_OF_VPC, {**given, "scope_region": scope.region})
+
+
 @functools.lru_cache(maxsize=64)
 def _by_id(table: Any, for_update: bool) -> Prepared:
     """A row of ``table`` by id in a scope given as parameters: compiled once for every scope.
@@ -89,6 +96,16 @@ def _by_id(table: Any, for_update: bool) -> Prepared:
         .where(table.c.id == bindparam("id"))
     )
     return Prepared(query.with_for_update() if for_update else query)
+
+
+_SUBNETS_OF_VPC = Prepared(
+    select(subnets)
+    .where(subnets.c.cloud == bindparam("scope_cloud"))
+    .where(subnets.c.account_id == bindparam("scope_account"))
+    .where(subnets.c.region == bindparam("scope_region"))
+    .where(subnets.c.vpc_id == bindparam("vpc_id"))
+    .order_by(subnets.c.created_at, subnets.c.id)
+)
 
 
 @dataclass(frozen=True)
@@ -188,8 +205,10 @@ def create_vpc(
         raise Invalid(
             "vpc.cidr_invalid", f"{cidr_block} is not a valid CIDR block.", cidr=cidr_block
         ) from None
-    conn.execute(
-        insert(vpcs), dict(
+    insert_rows(
+        conn,
+        vpcs,
+        dict(
             id=vpc_id,
             cloud=scope.cloud,
             account_id=scope.account_id,
@@ -201,7 +220,7 @@ def create_vpc(
             is_default=int(is_default),
             created_at=now,
             extra=json.dumps(extra or {}),
-        )
+        ),
     )
     schedule(conn, READY_TASK, {"kind": "vpc", "id": vpc_id}, now + ready_after)
     return get_vpc(conn, scope, vpc_id)
@@ -277,7 +296,7 @@ def create_subnet(
             cidr=cidr_block,
             vpc_cidr=vpc.cidr_block,
         )
-    for sibling in list_subnets(conn, scope, vpc_id=vpc_id):
+    for sibling in map(_subnet, _subnets_of(scope).all(conn, {"vpc_id": vpc_id})):
         if net.overlaps(ipaddress.IPv4Network(sibling.cidr_block)):
             raise Conflict(
                 "subnet.cidr_overlap",
@@ -297,8 +316,10 @@ def create_subnet(
         gateway_ip = (
             str(net.network_address + 1) if net.num_addresses > 2 else str(net.network_address)
         )
-    conn.execute(
-        insert(subnets), dict(
+    insert_rows(
+        conn,
+        subnets,
+        dict(
             id=subnet_id,
             cloud=scope.cloud,
             account_id=scope.account_id,
@@ -312,7 +333,7 @@ def create_subnet(
             status=CREATING,
             created_at=now,
             extra=json.dumps(extra or {}),
-        )
+        ),
     )
     ipam.reserve(conn, subnet_id, ipam.reserved_addresses(scope.cloud, cidr_block, gateway_ip))
     schedule(conn, READY_TASK, {"kind": "subnet", "id": subnet_id}, now + ready_after)

@@ -26,6 +26,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from openecs.core import network
 from openecs.core.errors import Conflict, NotFound, QuotaExceeded
 from openecs.core.network import Scope
+from openecs.store.prepared import insert_rows
 from openecs.store.tables import security_group_rules, security_groups
 
 INGRESS = "ingress"
@@ -145,8 +146,10 @@ def create_group(
     """A new group (in ``vpc_id`` when given) with its initial ``rules``."""
     if vpc_id is not None:
         network.get_vpc(conn, scope, vpc_id)
-    conn.execute(
-        insert(security_groups), dict(
+    insert_rows(
+        conn,
+        security_groups,
+        dict(
             id=group_id,
             cloud=scope.cloud,
             account_id=scope.account_id,
@@ -157,7 +160,7 @@ def create_group(
             is_default=int(is_default),
             created_at=now,
             extra=json.dumps(extra or {}),
-        )
+        ),
     )
     specs = list(rules)
     if specs:

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert
 
+from openecs.store.prepared import Prepared
 from openecs.store.tables import tasks
 
 TaskHandler = Callable[["TaskContext", dict[str, Any]], None]
@@ -81,16 +82,18 @@ def get_batch_handler(kind: str) -> BatchHandler | None:
 
 def schedule(conn: Connection, kind: str, payload: dict[str, Any], due_at: float) -> int:
     """Add a task due at virtual time ``due_at`` inside the caller's transaction."""
-    return conn.execute(
-        insert(tasks), dict(
-            kind=kind,
-            payload=json.dumps(payload, separators=(",", ":")),
-            due_at=due_at,
-            status="pending",
-            attempts=0,
-            created_at=time.time(),
-        )
-    ).inserted_primary_key[0]
+    row = {
+        "kind": kind,
+        "payload": json.dumps(payload, separators=(",", ":")),
+        "due_at": due_at,
+        "status": "pending",
+        "attempts": 0,
+        "created_at": time.time(),
+    }
+    return _INSERT_TASK.inserted_id(conn, row)
+
+
+_INSERT_TASK = Prepared(insert(tasks))
 
 
 def schedule_many(conn: Connection, entries: Iterable[tuple[str, dict[str, Any], float]]) -> None:

@@ -8,9 +8,10 @@ compare-and-swap) are declared with SQLAlchemy as any other, compiled once
 for the connection's dialect and handed to the DBAPI cursor directly.
 
 Only SQLite, and only a statement SQLAlchemy would run unchanged, takes this
-path: one without bind or result processors for its types and without
-expanding (``IN``) parameters. Anything else runs through
-``Connection.execute`` as usual.
+path: one without bind or result processors for its types (but Float's,
+which SQLite's REAL affinity makes redundant), without column defaults computed
+in Python, and without expanding (``IN``) parameters. Anything else runs
+through ``Connection.execute`` as usual.
 
 ``insert_new`` is the claim of a unique row (an address, a MAC) built on the
 same footing: ``INSERT ... ON CONFLICT DO NOTHING``, compiled once per
@@ -19,13 +20,18 @@ dialect, with no savepoint around it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Float, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ClauseElement
+
+# SQLAlchemy's bind processor for Float on SQLite: float(value). A REAL column's affinity
+# stores an integer as REAL all the same, and every value the code binds there is a number
+# or None, so a statement that only has it runs unchanged on the cursor.
+_SQLITE_TO_FLOAT = Float().bind_processor(sqlite.dialect())
 
 
 class Record(dict):
@@ -83,6 +89,42 @@ class Prepared:
         finally:
             cursor.close()
 
+    def all(self, conn: Connection, params: Mapping[str, Any]) -> list[Record]:
+        """Every row, as :meth:`first` reads one."""
+        plan = self._plan(conn, params)
+        if plan is None:
+            return [Record(r._mapping) for r in conn.execute(self.statement, dict(params))]
+        cursor = self._run(conn, plan, params)
+        try:
+            return [Record(zip(plan.columns, row, strict=True)) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    def inserted_id(self, conn: Connection, params: Mapping[str, Any]) -> int:
+        """Run an INSERT of one row; answer its integer primary key."""
+        plan = self._plan(conn, params)
+        if plan is None:
+            return conn.execute(self.statement, dict(params)).inserted_primary_key[0]
+        cursor = self._run(conn, plan, params)
+        try:
+            return cursor.lastrowid
+        finally:
+            cursor.close()
+
+    def many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run a write once per row (``executemany``); every row has the same keys."""
+        if not rows:
+            return
+        plan = self._plan(conn, rows[0])
+        if plan is None:
+            conn.execute(self.statement, [dict(r) for r in rows])
+            return
+        if plan.order is None:
+            args: list[Any] = [{**plan.fixed, **r} for r in rows]
+        else:
+            args = [[v[k] for k in plan.order] for v in ({**plan.fixed, **r} for r in rows)]
+        conn.connection.driver_connection.executemany(plan.sql, args)
+
     @staticmethod
     def _run(conn: Connection, plan: _Plan, params: Mapping[str, Any]) -> Any:  # noqa: ANN401
         values = {**plan.fixed, **params}
@@ -102,7 +144,10 @@ class Prepared:
             return None
         compiled = self.statement.compile(dialect=conn.dialect, column_keys=sorted(params))
         plain = (
-            not compiled._bind_processors
+            all(p is _SQLITE_TO_FLOAT for p in compiled._bind_processors.values())
+            # Column defaults computed in Python at execution: a bare cursor would not.
+            and not getattr(compiled, "insert_prefetch", None)
+            and not getattr(compiled, "update_prefetch", None)
             and not any(b.expanding for b in compiled.binds.values())
             and not any(
                 c.type._cached_result_processor(conn.dialect, None)
@@ -141,6 +186,28 @@ class Bound:
 
     def rowcount(self, conn: Connection, params: Mapping[str, Any]) -> int:
         return self.prepared.rowcount(conn, {**self.given, **params})
+
+    def all(self, conn: Connection, params: Mapping[str, Any]) -> list[Record]:
+        return self.prepared.all(conn, {**self.given, **params})
+
+
+_INSERTS: dict[str, Prepared] = {}
+
+
+def insert_rows(
+    conn: Connection,
+    table: Any,  # noqa: ANN401
+    rows: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+) -> None:
+    """Insert one row (a mapping) or many (a list of mappings with the same keys) into
+    ``table``: a prepared INSERT, compiled once per table and set of columns."""
+    prepared = _INSERTS.get(table.name)
+    if prepared is None:
+        prepared = _INSERTS[table.name] = Prepared(insert(table))
+    if isinstance(rows, Mapping):
+        prepared.rowcount(conn, rows)
+    else:
+        prepared.many(conn, rows)
 
 
 _INSERT_NEW: dict[tuple[str, ...], Any] = {}
