@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from openecs.config import Settings
+from openecs.store import migrate
+from openecs.store.db import Database, sqlite_url
 from tests.servers import (
     InProcessServer,
     Tenant,
@@ -48,6 +50,18 @@ def fresh_postgres_url() -> Iterator[str]:
     url = create_postgres_database()
     yield url
     drop_postgres_database(url)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def migrated_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A fresh, empty store with the whole schema, on each backend (disposed after)."""
+    if request.param == "postgres":
+        store = Database(request.getfixturevalue("fresh_postgres_url"))
+    else:
+        store = Database(sqlite_url(tmp_path))
+    migrate.upgrade(store)
+    yield store
+    store.dispose()
 
 
 def _start(settings: Settings) -> InProcessServer:

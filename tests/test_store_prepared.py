@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import bindparam, insert, select, update
 
-from openecs.store import migrate
-from openecs.store.db import Database, sqlite_url
+from openecs.store.db import Database
 from openecs.store.prepared import Prepared, insert_rows
 from openecs.store.tables import settings, tasks
 
@@ -16,17 +13,11 @@ BY_KEY = select(settings).where(settings.c.key == bindparam("k"))
 SET_VALUE = update(settings).where(settings.c.key == bindparam("b_key"))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
-    if request.param == "postgres":
-        store = Database(request.getfixturevalue("fresh_postgres_url"))
-    else:
-        store = Database(sqlite_url(tmp_path))
-    migrate.upgrade(store)
-    with store.write() as conn:
+@pytest.fixture
+def db(migrated_store: Database) -> Database:
+    with migrated_store.write() as conn:
         conn.execute(insert(settings), [{"key": "a", "value": "1"}, {"key": "b", "value": "2"}])
-    yield store
-    store.dispose()
+    return migrated_store
 
 
 def test_first_answers_the_row_execute_answers(db: Database) -> None:

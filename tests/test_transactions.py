@@ -7,14 +7,10 @@ runs through Connection.execute; both ways must commit and roll back alike.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy import insert, select
 
-from openecs.store import migrate
-from openecs.store.db import Database, sqlite_url
+from openecs.store.db import Database
 from openecs.store.prepared import Prepared
 from openecs.store.tables import settings
 
@@ -25,15 +21,9 @@ class Refused(Exception):
     pass
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "postgres":
-        store = Database(request.getfixturevalue("fresh_postgres_url"))
-    else:
-        store = Database(sqlite_url(tmp_path))
-    migrate.upgrade(store)
-    yield store
-    store.dispose()
+@pytest.fixture
+def db(migrated_store: Database) -> Database:
+    return migrated_store
 
 
 def _keys(db: Database) -> set[str]:

@@ -70,39 +70,45 @@ def _scoped_select(scope: Scope, table: Any, columns: tuple[Any, ...]) -> Any:
 
 @functools.lru_cache(maxsize=4096)
 def _scoped_by_id(scope: Scope, table: Any, for_update: bool) -> Bound:
-    given = {"scope_cloud": scope.cloud, "scope_account": scope.account_id}
-    return Bound(_by_id(table, for_update), {**given, "scope_region": scope.region})
+    return Bound(_by_id(table, for_update), _scope_values(scope))
 
 
 @functools.lru_cache(maxsize=4096)
 def _subnets_of(scope: Scope) -> Bound:
     """A VPC's subnets in creation order (``.all(conn, {"vpc_id": ...})``), as list_subnets."""
-    given = {"scope_cloud": scope.cloud, "scope_account": scope.account_id}
-    return Bound(_SUBNETS_OF_VPC, {**given, "scope_region": scope.region})
+    return Bound(_SUBNETS_OF_VPC, _scope_values(scope))
 
 
-@functools.lru_cache(maxsize=64)
-def _by_id(table: Any, for_update: bool) -> Prepared:
-    """A row of ``table`` by id in a scope given as parameters: compiled once for every scope.
+def _scope_values(scope: Scope) -> dict[str, Any]:
+    """The parameters :func:`_in_any_scope` names, for ``scope``."""
+    return {
+        "scope_cloud": scope.cloud,
+        "scope_account": scope.account_id,
+        "scope_region": scope.region,
+    }
 
-    A statement per scope would be compiled on each scope's first call (about
-    0.5 ms each, paid by every new account and region on its first requests).
-    """
-    query = (
+
+def _in_any_scope(table: Any) -> Any:
+    """``SELECT`` of ``table`` in a scope given as parameters: one statement, compiled once,
+    for every scope (a statement per scope would be compiled on each scope's first call,
+    about 0.5 ms each, paid by every new account and region on its first requests)."""
+    return (
         select(table)
         .where(table.c.cloud == bindparam("scope_cloud"))
         .where(table.c.account_id == bindparam("scope_account"))
         .where(table.c.region == bindparam("scope_region"))
-        .where(table.c.id == bindparam("id"))
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _by_id(table: Any, for_update: bool) -> Prepared:
+    """A row of ``table`` by id, in a scope given as parameters."""
+    query = _in_any_scope(table).where(table.c.id == bindparam("id"))
     return Prepared(query.with_for_update() if for_update else query)
 
 
 _SUBNETS_OF_VPC = Prepared(
-    select(subnets)
-    .where(subnets.c.cloud == bindparam("scope_cloud"))
-    .where(subnets.c.account_id == bindparam("scope_account"))
-    .where(subnets.c.region == bindparam("scope_region"))
+    _in_any_scope(subnets)
     .where(subnets.c.vpc_id == bindparam("vpc_id"))
     .order_by(subnets.c.created_at, subnets.c.id)
 )
