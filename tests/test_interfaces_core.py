@@ -183,3 +183,28 @@ def test_parallel_creations_in_one_group_are_all_counted(runtime, scope):
     for t in threads:
         t.join(60)
     assert _counts(runtime, scope, group) == [40]
+
+
+def test_an_interface_row_and_what_it_holds_are_exactly_the_fields_of_an_interface():
+    """Interfaces are built from their rows' values as they are (interfaces._interface_of)."""
+    from dataclasses import fields
+
+    from openecs.store.tables import network_interfaces as table
+
+    held = {"security_group_ids", "secondary_ips", "ipv4_prefixes", "ipv6_addresses", "ipv6_prefixes"}
+    assert set(table.c.keys()) | held == {f.name for f in fields(interfaces.Interface)}
+
+
+def test_an_interface_read_back_equals_one_built_by_its_constructor(runtime, scope):
+    from dataclasses import replace
+
+    from sqlalchemy import select
+
+    from openecs.store.tables import network_interfaces as table
+
+    vpc, subnet = _vpc_and_subnet(runtime, scope)
+    eni = _eni(runtime, scope, subnet, group_ids=[_group(runtime, scope, vpc.id).id], secondary_count=1)
+    with runtime.db.read() as conn:
+        rows = conn.execute(select(table).where(table.c.id == eni.id)).all()
+        [read] = interfaces.load_interfaces(conn, rows)
+    assert read == eni == replace(read)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from openecs.config import Settings
@@ -290,3 +293,8 @@ def test_parallel_claims_and_releases_never_move_the_cursor_past_a_free_address(
     lowest = _lowest_free_by_rows(runtime, subnet)
     assert _cursor(runtime, subnet) <= lowest
     assert _allocate(runtime, subnet, "last") == ipam.to_text(lowest)
+
+
+@given(st.integers(min_value=0, max_value=2**32 - 1))
+def test_an_address_is_written_as_the_standard_library_writes_it(address: int) -> None:
+    assert ipam.to_text(address) == str(ipaddress.IPv4Address(address))

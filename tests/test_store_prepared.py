@@ -46,12 +46,47 @@ def test_an_update_sets_the_columns_its_parameters_name(db: Database) -> None:
         assert conn.execute(BY_KEY, {"k": "a"}).first().value == "9"
 
 
-def test_a_statement_with_an_in_list_runs_through_sqlalchemy(db: Database) -> None:
-    listed = select(settings.c.key).where(settings.c.key.in_(bindparam("keys", expanding=True)))
-    prepared = Prepared(listed)
+LISTED = (
+    select(settings.c.key)
+    .where(settings.c.key.in_(bindparam("keys", expanding=True)))
+    .order_by(settings.c.key)
+)
+
+
+def test_an_in_list_answers_the_rows_execute_answers(db: Database) -> None:
+    prepared = Prepared(LISTED)
     with db.read() as conn:
-        assert prepared.first(conn, {"keys": ["b"]}) == {"key": "b"}
-    assert list(prepared._plans.values()) == [None]
+        for keys in (["b"], ["a", "b"], ["a", "missing", "b"]):
+            expected = [dict(r._mapping) for r in conn.execute(LISTED, {"keys": keys})]
+            assert prepared.all(conn, {"keys": keys}) == expected
+
+
+def test_an_in_list_is_compiled_once_per_length(db: Database) -> None:
+    prepared = Prepared(LISTED)
+    with db.read() as conn:
+        prepared.all(conn, {"keys": ["a"]})
+        prepared.all(conn, {"keys": ["b"]})
+        prepared.all(conn, {"keys": ["a", "b"]})
+    plans = list(prepared._plans.values())
+    if db.is_sqlite:
+        assert sorted(plan.sql.count("?") for plan in plans) == [1, 2]
+    else:  # PostgreSQL keeps SQLAlchemy's path
+        assert plans == [None]
+
+
+def test_an_empty_in_list_matches_nothing(db: Database) -> None:
+    with db.read() as conn:
+        assert Prepared(LISTED).all(conn, {"keys": []}) == []
+
+
+def test_a_list_the_statement_carries_goes_beside_the_caller_s(db: Database) -> None:
+    both = (
+        select(settings.c.key)
+        .where(settings.c.key.in_(["a", "b"]))
+        .where(settings.c.value.in_(bindparam("values", expanding=True)))
+    )
+    with db.read() as conn:
+        assert Prepared(both).all(conn, {"values": ["2", "3"]}) == [{"key": "b"}]
 
 
 def test_all_answers_every_row_in_order(db: Database) -> None:

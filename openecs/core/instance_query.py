@@ -175,7 +175,9 @@ def _ordered(query: Any, newest_first: bool = False) -> Any:
 # waits for a state, and building the statement costs more than running it. By id alone:
 # with the scope's columns in the WHERE, SQLite reads the scope's index (it is in the order
 # asked for) instead of looking the ids up; the scope is checked on the rows read.
-_BY_IDS = _ordered(select(instances).where(instances.c.id.in_(bindparam("ids", expanding=True))))
+_BY_IDS = Prepared(
+    _ordered(select(instances).where(instances.c.id.in_(bindparam("ids", expanding=True))))
+)
 
 
 def _only_ids(f: InstanceFilter) -> bool:
@@ -186,7 +188,7 @@ def _only_ids(f: InstanceFilter) -> bool:
 def _by_ids(conn: Connection, scope: Scope, ids: Sequence[str]) -> list[core.Instance]:
     """The scope's instances among ``ids``, by the statement built once."""
     mine = (scope.cloud, scope.account_id, scope.region)
-    rows = conn.execute(_BY_IDS, {"ids": list(ids)})
+    rows = _BY_IDS.all(conn, {"ids": list(ids)})
     return [core._instance(r) for r in rows if (r.cloud, r.account_id, r.region) == mine]
 
 

@@ -20,12 +20,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from openecs.core import ipam, ipam6, network
 from openecs.core import security_groups as sg
 from openecs.core.errors import Conflict, Invalid, NotFound, QuotaExceeded
+from openecs.core.frozen import built
 from openecs.core.network import Scope
 from openecs.engine.tasks import TaskContext, handler, schedule
 from openecs.store.prepared import Prepared, insert_new
@@ -899,23 +901,23 @@ def _settle(ctx: TaskContext, payload: dict[str, Any]) -> None:
 _IDS = bindparam("ids", expanding=True)
 # By device alone: with the scope's columns in the WHERE, SQLite reads the scope's index (every
 # interface of the account) instead of the device's; the scope is checked on the rows read.
-_OF_DEVICES = (
+_OF_DEVICES = Prepared(
     select(network_interfaces)
     .where(network_interfaces.c.device_id.in_(bindparam("devices", expanding=True)))
     .order_by(network_interfaces.c.created_at, network_interfaces.c.id)
 )
-_GROUPS_OF = (
+_GROUPS_OF = Prepared(
     select(interface_security_groups.c.interface_id, interface_security_groups.c.group_id)
     .where(interface_security_groups.c.interface_id.in_(_IDS))
     .order_by(interface_security_groups.c.position)
 )
-_IPV4_OF = (
+_IPV4_OF = Prepared(
     select(ip_allocations.c.owner_type, ip_allocations.c.owner_id, ip_allocations.c.address)
     .where(ip_allocations.c.owner_type.in_([OWNER, PREFIX_OWNER]))
     .where(ip_allocations.c.owner_id.in_(_IDS))
     .order_by(ip_allocations.c.address)
 )
-_IPV6_OF = (
+_IPV6_OF = Prepared(
     select(ipv6_allocations.c.owner_type, ipv6_allocations.c.owner_id, ipv6_allocations.c.address)
     .where(ipv6_allocations.c.owner_type.in_([IPV6_OWNER, IPV6_PREFIX_OWNER]))
     .where(ipv6_allocations.c.owner_id.in_(_IDS))
@@ -935,7 +937,7 @@ def interfaces_of_devices(
         return out
     rows = [
         r
-        for r in conn.execute(_OF_DEVICES, {"devices": list(device_ids)})
+        for r in _OF_DEVICES.all(conn, {"devices": list(device_ids)})
         if (r.cloud, r.account_id, r.region) == (scope.cloud, scope.account_id, scope.region)
     ]
     for nic in load_interfaces(conn, rows):
@@ -949,12 +951,12 @@ def load_interfaces(conn: Connection, rows: Sequence[Any]) -> list[Interface]:
     if not ids:
         return []
     held: dict[tuple[str, str], list[Any]] = {}
-    for owner_type, owner, address in conn.execute(_IPV4_OF, {"ids": ids}):
+    for owner_type, owner, address in _IPV4_OF.tuples(conn, {"ids": ids}):
         held.setdefault((owner_type, owner), []).append(address)
-    for owner_type, owner, key in conn.execute(_IPV6_OF, {"ids": ids}):
+    for owner_type, owner, key in _IPV6_OF.tuples(conn, {"ids": ids}):
         held.setdefault((owner_type, owner), []).append(key)
     groups: dict[str, list[str]] = {}
-    for iid, gid in conn.execute(_GROUPS_OF, {"ids": ids}):
+    for iid, gid in _GROUPS_OF.tuples(conn, {"ids": ids}):
         groups.setdefault(iid, []).append(gid)
     return [_interface_of(r, groups.get(r.id, []), held) for r in rows]
 
@@ -970,9 +972,10 @@ def _interface_of(row: Any, groups: list[str], held: dict[tuple[str, str], list[
     blocks = held.get((PREFIX_OWNER, row.id), [])
     size = 2 ** (32 - PREFIX_LEN)
     values = dict(row._mapping)
-    values["extra"] = json.loads(values["extra"])
-    return Interface(
-        **values,
+    values["extra"] = orjson.loads(values["extra"])
+    return built(
+        Interface,
+        values,
         security_group_ids=tuple(groups),
         secondary_ips=tuple(
             ip for ip in (ipam.to_text(a) for a in addresses) if ip != row.primary_ip

@@ -21,6 +21,7 @@ broadcast address (see :func:`reserved_addresses`).
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -40,8 +41,9 @@ def network_of(cidr: str) -> ipaddress.IPv4Network:
 
 
 def to_text(address: int) -> str:
-    """An allocation's address in dotted form."""
-    return str(ipaddress.IPv4Address(address))
+    """An allocation's address in dotted form (as ``str(IPv4Address(address))``, several
+    times faster: a page of DescribeInstances writes one per interface address)."""
+    return socket.inet_ntoa(address.to_bytes(4, "big"))
 
 
 def reserved_addresses(cloud: str, cidr: str, gateway: str | None = None) -> list[int]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from openecs.core.errors import QuotaExceeded
+from openecs.store.prepared import Prepared
 from openecs.store.tables import tags
 
 Tag = tuple[str, str]
@@ -23,17 +24,19 @@ def get_tags(conn: Connection, resource_id: str) -> list[Tag]:
     return tags_of(conn, [resource_id]).get(resource_id, [])
 
 
+_TAGS_OF = Prepared(
+    select(tags.c.resource_id, tags.c.key, tags.c.value)
+    .where(tags.c.resource_id.in_(bindparam("ids", expanding=True)))
+    .order_by(tags.c.resource_id, tags.c.position, tags.c.key)
+)
+
+
 def tags_of(conn: Connection, resource_ids: Sequence[str]) -> dict[str, list[Tag]]:
     """Many resources' tags in one query: {resource id: [(key, value), ...]}."""
     out: dict[str, list[Tag]] = {rid: [] for rid in resource_ids}
     if not resource_ids:
         return out
-    rows = conn.execute(
-        select(tags.c.resource_id, tags.c.key, tags.c.value)
-        .where(tags.c.resource_id.in_(list(resource_ids)))
-        .order_by(tags.c.resource_id, tags.c.position, tags.c.key)
-    )
-    for rid, key, value in rows:
+    for rid, key, value in _TAGS_OF.tuples(conn, {"ids": list(resource_ids)}):
         out[rid].append((key, value))
     return out
 

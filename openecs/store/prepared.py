@@ -9,9 +9,14 @@ for the connection's dialect and handed to the DBAPI cursor directly.
 
 Only SQLite, and only a statement SQLAlchemy would run unchanged, takes this
 path: one without bind or result processors for its types (but Float's,
-which SQLite's REAL affinity makes redundant), without column defaults computed
-in Python, and without expanding (``IN``) parameters. Anything else runs
-through ``Connection.execute`` as usual.
+which SQLite's REAL affinity makes redundant) and without column defaults
+computed in Python. Anything else runs through ``Connection.execute`` as usual.
+
+An expanding (``IN``) parameter is rendered as SQLAlchemy renders it for
+SQLite, one ``?`` per value, so its statement is compiled once per length
+of list: DescribeInstances reads a page's rows, tags and interfaces by such
+lists, six statements a call. An empty list, which SQLAlchemy renders as a
+set that matches nothing, keeps the usual path.
 
 ``insert_new`` is the claim of a unique row (an address, a MAC) built on the
 same footing: ``INSERT ... ON CONFLICT DO NOTHING``, compiled once per
@@ -56,6 +61,7 @@ class _Plan:
     order: tuple[str, ...] | None  # bind names in order (qmark drivers); None: by name
     columns: tuple[str, ...]
     fixed: dict[str, Any]  # the values the statement carries itself (its scope's, say)
+    lists: frozenset[str] = frozenset()  # the expanding binds: each gives one value per item
 
 
 class Prepared:
@@ -63,7 +69,10 @@ class Prepared:
 
     def __init__(self, statement: ClauseElement) -> None:
         self.statement = statement
-        self._plans: dict[tuple[str, frozenset[str]], _Plan | None] = {}
+        self._plans: dict[tuple[Any, ...], _Plan | None] = {}
+        # The names of the statement's expanding binds given by the caller: their lengths
+        # are part of a plan's key. None until the statement is first compiled.
+        self._lists: tuple[str, ...] | None = None
 
     def first(self, conn: Connection, params: Mapping[str, Any]) -> Record | None:
         """The first row (by column name, as a key or an attribute), or None."""
@@ -100,6 +109,17 @@ class Prepared:
         finally:
             cursor.close()
 
+    def tuples(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Every row as a tuple of its columns, in the statement's order."""
+        plan = self._plan(conn, params)
+        if plan is None:
+            return [tuple(r) for r in conn.execute(self.statement, dict(params))]
+        cursor = self._run(conn, plan, params)
+        try:
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
     def inserted_id(self, conn: Connection, params: Mapping[str, Any]) -> int:
         """Run an INSERT of one row; answer its integer primary key."""
         plan = self._plan(conn, params)
@@ -116,7 +136,7 @@ class Prepared:
         if not rows:
             return
         plan = self._plan(conn, rows[0])
-        if plan is None:
+        if plan is None or plan.lists:  # a list's length is the first row's
             conn.execute(self.statement, [dict(r) for r in rows])
             return
         if plan.order is None:
@@ -128,11 +148,21 @@ class Prepared:
     @staticmethod
     def _run(conn: Connection, plan: _Plan, params: Mapping[str, Any]) -> Any:  # noqa: ANN401
         values = {**plan.fixed, **params}
-        args = [values[k] for k in plan.order] if plan.order is not None else values
+        if plan.lists:
+            args: Any = []
+            for k in plan.order or ():
+                if k in plan.lists:
+                    args.extend(values[k])
+                else:
+                    args.append(values[k])
+        else:
+            args = [values[k] for k in plan.order] if plan.order is not None else values
         return conn.connection.driver_connection.execute(plan.sql, args)  # a cursor
 
     def _plan(self, conn: Connection, params: Mapping[str, Any]) -> _Plan | None:
-        key = (conn.dialect.name, frozenset(params))
+        key: tuple[Any, ...] = (conn.dialect.name, frozenset(params))
+        if self._lists:
+            key += tuple(len(params[name]) for name in self._lists if name in params)
         try:
             return self._plans[key]
         except KeyError:
@@ -143,12 +173,26 @@ class Prepared:
             self._plans[key] = None
             return None
         compiled = self.statement.compile(dialect=conn.dialect, column_keys=sorted(params))
+        named = {compiled.bind_names[b]: b for b in compiled.binds.values()}
+        lists = frozenset(name for name, bind in named.items() if bind.expanding)
+        if self._lists is None:
+            self._lists = tuple(sorted(name for name in lists if named[name].required))
+            if self._lists:  # the key above did not count the lists' lengths
+                return self._plan(conn, params)
+        fixed = {
+            name: bind.value
+            for name, bind in named.items()
+            if not bind.required and name not in params
+        }
+        values = {**fixed, **params}
         plain = (
             all(p is _SQLITE_TO_FLOAT for p in compiled._bind_processors.values())
             # Column defaults computed in Python at execution: a bare cursor would not.
             and not getattr(compiled, "insert_prefetch", None)
             and not getattr(compiled, "update_prefetch", None)
-            and not any(b.expanding for b in compiled.binds.values())
+            and not compiled.literal_execute_params
+            and (not lists or compiled.positional)
+            and all(values.get(name) for name in lists)  # an empty list: SQLAlchemy's own form
             and not any(
                 c.type._cached_result_processor(conn.dialect, None)
                 for c in getattr(compiled.statement, "selected_columns", ())
@@ -156,14 +200,12 @@ class Prepared:
         )
         plan = None
         if plain:
+            sql = str(compiled)
+            for name in lists:
+                sql = sql.replace(f"__[POSTCOMPILE_{name}]", ", ".join("?" * len(values[name])))
             order = tuple(compiled.positiontup) if compiled.positional else None
             columns = tuple(name for name, *_ in (compiled._result_columns or ()))
-            fixed = {
-                name: bind.value
-                for name, bind in ((compiled.bind_names[b], b) for b in compiled.binds.values())
-                if not bind.required and name not in params
-            }
-            plan = _Plan(str(compiled), order, columns, fixed)
+            plan = _Plan(sql, order, columns, fixed, lists)
         self._plans[key] = plan
         return plan
 
