@@ -9,7 +9,12 @@ random instance; and reads the server's RSS. A bare ASGI hello-world
 (bench/hello_asgi.py), running beside OpenECS, gets as many plain GETs at
 each N, in rounds that alternate with the modify calls' (``--rounds``): the
 baseline of the modify target, measured side by side with it, under the same
-state of the machine. The calls and their checks are fleet.py's (bench/clouds.py).
+state of the machine. In the same way a second OpenECS, kept at the smallest
+size, answers as many describe-by-id and first-page calls in rounds that
+alternate with the growing one's: the scaling targets compare the two side
+by side, where sizes measured minutes apart would compare the machine's
+drift as much as the fleet's growth (``--no-reference`` leaves it out). The
+calls and their checks are fleet.py's (bench/clouds.py).
 OpenECS runs first, then moto, never both at once. moto gets
 ``--moto-budget`` seconds in all: a size it cannot reach in what is left is
 skipped, with the sizes after it.
@@ -79,6 +84,8 @@ class Point:
     medians: dict[str, float | None] | None = None
     p90s: dict[str, float | None] | None = None
     hello_ms: float | None = None  # the hello-world's median, in rounds between the modifies'
+    # The reference fleet's medians (the smallest size), in rounds between this point's.
+    reference: dict[str, float | None] | None = None
 
     def as_json(self) -> dict[str, object]:
         out: dict[str, object] = {"server": self.server, "n": self.n, "status": self.status}
@@ -93,6 +100,8 @@ class Point:
             }
             if self.hello_ms is not None:
                 out["hello_world_median_ms"] = round(self.hello_ms, 3)
+            if self.reference is not None:
+                out["reference_median_ms"] = self.reference
         return out
 
 
@@ -121,14 +130,31 @@ def probe(
     args: argparse.Namespace,
     budget: float,
     bare_port: int | None = None,
+    reference: Cloud | None = None,
 ) -> list[Point]:
-    """Grow the fleet through ``sizes``, measuring at each; stop when the time ``budget`` is spent."""
+    """Grow the fleet through ``sizes``, measuring at each; stop when the time ``budget`` is spent.
+
+    ``reference``, a second server of the same kind, is grown to the smallest size first and
+    answers the describe calls beside this one's at every size.
+    """
     deadline = time.monotonic() + budget
     points: list[Point] = []
     rng = random.Random(7)
-    setup = run_stages(cloud, FLEET_PHASES[0].stages(cloud, max(sizes)), 1, 300)
-    if setup.status != OK:
-        return [Point(cloud.name, n, setup.status, f"setup: {setup.detail}") for n in sizes]
+    for each in (cloud,) if reference is None else (cloud, reference):
+        setup = run_stages(each, FLEET_PHASES[0].stages(each, max(sizes)), 1, 300)
+        if setup.status != OK:
+            return [Point(cloud.name, n, setup.status, f"setup: {setup.detail}") for n in sizes]
+    if reference is not None:
+        timed = grow(reference, sizes[0], args.grow_clients, deadline)
+        if timed.status != OK:
+            why = f"growing the reference to {sizes[0]}: {timed.detail}"
+            return [Point(cloud.name, n, timed.status, why) for n in sizes]
+        reference.settle_instances()
+        ref_ids = reference.fleet.instances
+        ref_makers: dict[str, Callable[[int], Step]] = {
+            "describe_by_id": lambda i: reference.describe_one(rng.choice(ref_ids)),
+            "first_page": lambda i: reference.first_page(),
+        }
     for k, n in enumerate(sizes):
         t0 = time.monotonic()
         # One connection for moto: its server races on concurrent RunInstances in one subnet
@@ -156,10 +182,27 @@ def probe(
             "first_page": lambda i: cloud.first_page(),
             "modify": lambda i, ids=ids: cloud.modify_instance(rng.choice(ids), i),
         }
+        if reference is not None:
+            point.reference = {}
         for measure, make in makers.items():
             if measure == "modify" and bare_port is not None:
-                timed, hello = alternating(cloud, make, bare_port, args.samples, args.rounds)
+                req = RawClient.prepare(plain_get(bare_port))
+                timed, hello = alternating(
+                    [(cloud.server.port, make), (bare_port, lambda i, req=req: (req, hello_ok))],
+                    args.samples,
+                    args.rounds,
+                )
                 point.hello_ms = round(percentile_ms(hello.latencies_ns, 0.5), 3)
+            elif reference is not None and measure in ref_makers:
+                timed, ref = alternating(
+                    [(cloud.server.port, make), (reference.server.port, ref_makers[measure])],
+                    args.samples,
+                    args.rounds,
+                )
+                assert point.reference is not None
+                point.reference[measure] = (
+                    round(percentile_ms(ref.latencies_ns, 0.5), 3) if ref.status == OK else None
+                )
             else:
                 timed = timed_calls(cloud, make, args.samples)
             assert point.medians is not None and point.p90s is not None
@@ -183,37 +226,45 @@ def probe(
     return points
 
 
+def hello_ok(status: int, body: bytes) -> bytes:
+    if status != 200:
+        raise WrongAnswer(f"hello-world: {status} {body[:200]!r}")
+    return body
+
+
 def alternating(
-    cloud: Cloud, make: Callable[[int], Step], bare_port: int, samples: int, rounds: int
-) -> tuple[Timed, Timed]:
-    """``samples`` calls of ``make`` and as many hello-world GETs, in ``rounds`` alternating
-    batches (after one untimed batch of GETs), so that both see the machine in the same state."""
-    req = RawClient.prepare(plain_get(bare_port))
-
-    def ok(status: int, body: bytes) -> bytes:
-        if status != 200:
-            raise WrongAnswer(f"hello-world: {status} {body[:200]!r}")
-        return body
-
-    def hellos(n: int, into: Timed) -> None:
-        run_jobs(bare_port, [steps([(req, ok)]) for _ in range(n)], 1, time.monotonic() + 60, into)
-        if into.status != OK:
-            raise WrongAnswer(f"hello-world: {into.detail}")
-
-    hellos(max(1, samples // rounds), Timed())
-    calls, hello = Timed(), Timed()
+    servers: Sequence[tuple[int, Callable[[int], Step]]], samples: int, rounds: int
+) -> list[Timed]:
+    """``samples`` calls to each of ``servers`` (a port and the calls it gets), in ``rounds``
+    batches that take turns (after one untimed batch each), so that all see the machine in
+    the same state. A server's failure ends the rounds, with its status on its figures."""
+    timed = [Timed() for _ in servers]
+    for port, make in servers:
+        warm = Timed()
+        run_jobs(
+            port,
+            [steps([make(-1 - i)]) for i in range(max(1, samples // rounds))],
+            1,
+            time.monotonic() + 60,
+            warm,
+        )
+        if warm.status != OK:
+            timed[0].status, timed[0].detail = warm.status, warm.detail
+            return timed
     done = 0
     for r in range(rounds):
         n = (samples - done) // (rounds - r)
         done += n
-        jobs = [steps([make(done - n + i)]) for i in range(n)]
-        run_jobs(cloud.server.port, jobs, 1, time.monotonic() + 600, calls)
-        if calls.status != OK:
+        for (port, make), into in zip(servers, timed, strict=True):
+            jobs = [steps([make(done - n + i)]) for i in range(n)]
+            run_jobs(port, jobs, 1, time.monotonic() + 600, into)
+            if into.status != OK:
+                break
+        if any(t.status != OK for t in timed):
             break
-        hellos(n, hello)
-    calls.latencies_ns.sort()
-    hello.latencies_ns.sort()
-    return calls, hello
+    for t in timed:
+        t.latencies_ns.sort()
+    return timed
 
 
 # -- report
@@ -221,17 +272,24 @@ def cell(value: float | None) -> str:
     return f"{value:>19.3f}" if value is not None else f"{'-':>19}"
 
 
+REFERENCED = ("describe_by_id", "first_page")
+
+
 def header() -> str:
     names = "".join(f"{LABELS[m] + ' ms':>19}" for m in MEASURES)
+    refs = "".join(f"{'ref ' + LABELS[m] + ' ms':>23}" for m in REFERENCED)
     return (
-        f"{'server':<8} {'N':>7}{names}{'hello-world ms':>19} {'RSS MB':>8} {'grow s':>8}  status"
+        f"{'server':<8} {'N':>7}{names}{'hello-world ms':>19}{refs}"
+        f" {'RSS MB':>8} {'grow s':>8}  status"
     )
 
 
 def line(p: Point) -> str:
     if p.medians is None:
-        return f"{p.server:<8} {p.n:>7}{'':>76} {'-':>8} {'-':>8}  {p.status}: {p.detail}"
+        return f"{p.server:<8} {p.n:>7}{'':>122} {'-':>8} {'-':>8}  {p.status}: {p.detail}"
+    refs = p.reference or {}
     cells = "".join(cell(p.medians.get(m)) for m in MEASURES) + cell(p.hello_ms)
+    cells += "".join(f"{cell(refs.get(m)):>23}" for m in REFERENCED)
     note = p.status + (f" ({p.detail})" if p.detail else "")
     return f"{p.server:<8} {p.n:>7}{cells} {p.rss_mb:>8.1f} {p.grow_seconds:>8.1f}  {note}"
 
@@ -253,9 +311,17 @@ def verdicts(points: list[Point]) -> list[str]:
         )
     if len(mine) < 2:
         return out
-    for m in ("describe_by_id", "first_page"):
+    for m in REFERENCED:
         a, b = low.medians.get(m), high.medians.get(m)  # type: ignore[union-attr]
-        if a and b:
+        beside = (high.reference or {}).get(m)
+        if b and beside:
+            verdict = "met" if b <= SCALE_TARGET * beside else "NOT met"
+            out.append(
+                f"{LABELS[m]} at {high.n} / at {low.n} measured beside it: {b / beside:.2f}x;"
+                f" target <= {SCALE_TARGET:g}x: {verdict}"
+                + (f" (against the {low.n} measured first: {b / a:.2f}x)" if a else "")
+            )
+        elif a and b:
             verdict = "met" if b <= SCALE_TARGET * a else "NOT met"
             out.append(
                 f"{LABELS[m]} at {high.n} / at {low.n}: {b / a:.2f}x;"
@@ -308,6 +374,24 @@ def plot(points: list[Point], out: Path) -> str:
     return f"plot written to {out}"
 
 
+def reference_url(database_url: str | None) -> str | None:
+    """The reference server's store: SQLite beside the other, or a database of its own on
+    the same PostgreSQL server (``<name>_reference``, created if missing)."""
+    if database_url is None:
+        return None
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    name = f"{url.database}_reference"
+    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -342,6 +426,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="connections that grow OpenECS's fleet (default 2; moto's grows on one)",
     )
     parser.add_argument("--database-url", default=None, help="run OpenECS on PostgreSQL")
+    parser.add_argument(
+        "--no-reference",
+        dest="reference",
+        action="store_false",
+        help="measure no second OpenECS at the smallest size beside the growing one",
+    )
     parser.add_argument("--only", choices=("openecs", "moto"), default=None)
     parser.add_argument("--plot", type=Path, default=None, help="draw latency against N here (PNG)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
@@ -373,7 +463,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             stack.callback(bare.stop)
             cloud: Cloud = openecs_cloud(server)
             cloud.warm_up()
-            points += probe(cloud, sizes, args, args.openecs_budget, bare.port)
+            reference = None
+            if args.reference and len(sizes) > 1:
+                ref_dir = Path(
+                    stack.enter_context(tempfile.TemporaryDirectory(prefix="openecs-probe-ref-"))
+                )
+                ref_server = openecs_server(ref_dir, reference_url(args.database_url)).start()
+                stack.callback(ref_server.stop)
+                reference = openecs_cloud(ref_server)
+                reference.warm_up()
+            points += probe(cloud, sizes, args, args.openecs_budget, bare.port, reference)
     if args.only in (None, "moto"):
         with ExitStack() as stack:
             server = moto_server().start()
