@@ -11,7 +11,9 @@ DeleteInstances, for a throwaway account inside one transaction that is then
 rolled back (``Database.rehearsal``): the store ends as it was, the engine's
 statement cache and the prepared statements stay compiled. Nothing is signed
 or sent over the wire; each call runs through its operation's parameter
-checks and handler, as a request would after authentication.
+checks and handler, as a request would after authentication. Then the
+thread's reader connection is opened, and an account looked up through it as
+a request's signature check does.
 """
 
 from __future__ import annotations
@@ -40,7 +42,6 @@ def rehearse(runtime: Runtime, face: AliyunFace) -> list[str]:
     try:
         with runtime.db.rehearsal() as conn:
             account = accounts.create_account(conn, "openecs-warm-up")
-            accounts.find_by_access_key(conn, account.access_key_id)  # each request's first read
 
             def call(action: str, version: str = ECS, **params: Any) -> dict[str, Any]:
                 op = face.operations[(version, action)]
@@ -51,6 +52,11 @@ def rehearse(runtime: Runtime, face: AliyunFace) -> list[str]:
                 return body
 
             _script(call, lambda kind, rid: network.finish_creating(conn, kind, rid))
+        # Outside the rehearsal, the reader this thread (the event loop's: on SQLite requests
+        # are answered there) will hold, and each request's first read through it: opening
+        # the connection costs more than a call's statements.
+        with runtime.db.read() as conn:
+            accounts.find_by_access_key(conn, runtime.bootstrap.access_key_id)
     except Exception:  # noqa: BLE001 - see the docstring
         log.warning("the warm-up rehearsal stopped after %s", done, exc_info=True)
     log.debug("warm-up: %d calls in %.1f ms", len(done), (time.perf_counter() - started) * 1e3)

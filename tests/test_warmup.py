@@ -62,3 +62,19 @@ def test_a_rehearsal_that_fails_is_logged_and_rolled_back(
     assert warmup.rehearse(runtime, AliyunFace(runtime)) == ["CreateVpc"]
     assert "warm-up rehearsal stopped" in caplog.text
     assert _counts(runtime) == before
+
+
+def test_the_rehearsal_looks_an_account_up_through_the_reader_of_this_thread_s_requests(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openecs.core import accounts
+
+    rt = Runtime(Settings(data_dir=tmp_path), start_engine=False)  # SQLite: readers are held
+    seen = []
+    lookup = accounts.find_by_access_key
+    monkeypatch.setattr(accounts, "find_by_access_key", lambda c, k: seen.append(c) or lookup(c, k))
+    try:
+        warmup.rehearse(rt, AliyunFace(rt))
+        assert rt.db._readers.conn in seen
+    finally:
+        rt.close()

@@ -13,12 +13,13 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError, NoResultFound
 
 from openecs.core import catalog
 from openecs.core.errors import Conflict, Invalid
 from openecs.core.ids import huawei_project_id, random_token
+from openecs.store.prepared import Prepared
 from openecs.store.tables import accounts, huawei_projects
 
 BOOTSTRAP_NAME = "default"
@@ -160,29 +161,37 @@ def create_account(conn: Connection, name: str) -> Account:
     return get_account(conn, account_id)
 
 
+# Every signed request whose account is not cached (the first of a key, and the first after
+# the cache's ten seconds) reads these two: on the driver's cursor (store/prepared.py).
+_BY_ACCESS_KEY = Prepared(select(accounts).where(accounts.c.access_key_id == bindparam("key")))
+_BY_ID = Prepared(select(accounts).where(accounts.c.id == bindparam("id")))
+_PROJECTS = Prepared(
+    select(huawei_projects.c.region, huawei_projects.c.id)
+    .where(huawei_projects.c.account_id == bindparam("account_id"))
+    .order_by(huawei_projects.c.region)
+)
+
+
 def _load(conn: Connection, row: object) -> Account:
-    projects = {
-        r.region: r.id
-        for r in conn.execute(
-            select(huawei_projects).where(huawei_projects.c.account_id == row.id)  # type: ignore[attr-defined]
-        )
-    }
+    projects = _PROJECTS.tuples(conn, {"account_id": row.id})  # type: ignore[attr-defined]
     return Account(
         id=row.id,  # type: ignore[attr-defined]
         name=row.name,  # type: ignore[attr-defined]
         access_key_id=row.access_key_id,  # type: ignore[attr-defined]
         access_key_secret=row.access_key_secret,  # type: ignore[attr-defined]
-        huawei_project_ids=dict(sorted(projects.items())),
+        huawei_project_ids=dict(projects),
     )
 
 
 def get_account(conn: Connection, account_id: int) -> Account:
-    row = conn.execute(select(accounts).where(accounts.c.id == account_id)).one()
+    row = _BY_ID.first(conn, {"id": account_id})
+    if row is None:
+        raise NoResultFound(f"no account {account_id}")
     return _load(conn, row)
 
 
 def find_by_access_key(conn: Connection, access_key_id: str) -> Account | None:
-    row = conn.execute(select(accounts).where(accounts.c.access_key_id == access_key_id)).first()
+    row = _BY_ACCESS_KEY.first(conn, {"key": access_key_id})
     return None if row is None else _load(conn, row)
 
 
