@@ -97,3 +97,24 @@ def test_the_other_cloud_does_not_see_the_vpc(runtime, scope) -> None:
     other = network.Scope("huawei", scope.account_id, scope.region)
     with runtime.db.read() as conn, pytest.raises(NotFound):
         network.get_vpc(conn, other, vpc.id)
+
+
+def test_subnets_are_listed_by_vpc_by_ids_or_both_in_creation_order(runtime, scope) -> None:
+    one, two = _vpc(runtime, scope), _vpc(runtime, scope, "172.16.0.0/16")
+    a, b = _subnet(runtime, scope, one, "192.168.1.0/24"), _subnet(runtime, scope, one, "192.168.2.0/24")
+    c = _subnet(runtime, scope, two, "172.16.1.0/24")
+    with runtime.db.read() as conn:
+        ids = lambda **kw: [s.id for s in network.list_subnets(conn, scope, **kw)]  # noqa: E731
+        assert ids() == [a.id, b.id, c.id]
+        assert ids(vpc_id=one.id) == [a.id, b.id]
+        assert ids(ids=[c.id, a.id]) == [a.id, c.id]
+        assert ids(vpc_id=two.id, ids=[a.id, c.id]) == [c.id]
+        assert ids(ids=[]) == []
+        assert [v.id for v in network.list_vpcs(conn, scope, ids=[two.id, "vpc-missing"])] == [two.id]
+
+
+def test_another_scope_s_subnets_are_not_listed(runtime, scope) -> None:
+    _subnet(runtime, scope, _vpc(runtime, scope), "192.168.1.0/24")
+    other = network.Scope("aliyun", scope.account_id, "cn-beijing")
+    with runtime.db.read() as conn:
+        assert network.list_subnets(conn, other) == [] and network.list_vpcs(conn, other) == []

@@ -89,17 +89,19 @@ def used_count(conn: Connection, subnet_id: str) -> int:
     ).scalar_one()
 
 
+_USED_COUNTS = Prepared(
+    select(ip_allocations.c.subnet_id, func.count())
+    .where(ip_allocations.c.subnet_id.in_(bindparam("ids", expanding=True)))
+    .group_by(ip_allocations.c.subnet_id)
+)
+
+
 def used_counts(conn: Connection, subnet_ids: list[str]) -> dict[str, int]:
     """``used_count`` of many subnets in one query."""
     if not subnet_ids:
         return {}
-    rows = conn.execute(
-        select(ip_allocations.c.subnet_id, func.count())
-        .where(ip_allocations.c.subnet_id.in_(subnet_ids))
-        .group_by(ip_allocations.c.subnet_id)
-    )
     counts = dict.fromkeys(subnet_ids, 0)
-    counts.update({sid: n for sid, n in rows})
+    counts.update(_USED_COUNTS.tuples(conn, {"ids": list(subnet_ids)}))
     return counts
 
 

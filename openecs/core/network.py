@@ -107,11 +107,27 @@ def _by_id(table: Any, for_update: bool) -> Prepared:
     return Prepared(query.with_for_update() if for_update else query)
 
 
-_SUBNETS_OF_VPC = Prepared(
-    _in_any_scope(subnets)
-    .where(subnets.c.vpc_id == bindparam("vpc_id"))
-    .order_by(subnets.c.created_at, subnets.c.id)
-)
+@functools.lru_cache(maxsize=64)
+def _listing(table: Any, filters: tuple[str, ...]) -> Prepared:
+    """A scope's rows of ``table`` in creation order, prepared, where each of ``filters``
+    holds: ``ids``, the row's id among a list; any other name, that column equal to the
+    parameter of its name. The scope's parameters are :func:`_scope_values`'."""
+    query = _in_any_scope(table)
+    for name in filters:
+        if name == "ids":
+            query = query.where(table.c.id.in_(bindparam("ids", expanding=True)))
+        else:
+            query = query.where(table.c[name] == bindparam(name))
+    return Prepared(query.order_by(table.c.created_at, table.c.id))
+
+
+def _list(conn: Connection, scope: Scope, table: Any, **filters: Any) -> list[Any]:
+    """The rows :func:`_listing` selects, for the filters that are given (not None)."""
+    given = {k: (list(v) if k == "ids" else v) for k, v in filters.items() if v is not None}
+    return _listing(table, tuple(given)).all(conn, {**_scope_values(scope), **given})
+
+
+_SUBNETS_OF_VPC = _listing(subnets, ("vpc_id",))
 
 
 @dataclass(frozen=True)
@@ -240,10 +256,7 @@ def get_vpc(conn: Connection, scope: Scope, vpc_id: str, *, for_update: bool = F
 
 
 def list_vpcs(conn: Connection, scope: Scope, ids: list[str] | None = None) -> list[Vpc]:
-    query = _scoped(vpcs, scope)
-    if ids is not None:
-        query = query.where(vpcs.c.id.in_(ids))
-    return [_vpc(r) for r in conn.execute(query.order_by(vpcs.c.created_at, vpcs.c.id))]
+    return [_vpc(r) for r in _list(conn, scope, vpcs, ids=ids)]
 
 
 def update_vpc(conn: Connection, scope: Scope, vpc_id: str, **changes: Any) -> Vpc:
@@ -358,12 +371,7 @@ def get_subnet(
 def list_subnets(
     conn: Connection, scope: Scope, *, vpc_id: str | None = None, ids: list[str] | None = None
 ) -> list[Subnet]:
-    query = _scoped(subnets, scope)
-    if vpc_id is not None:
-        query = query.where(subnets.c.vpc_id == vpc_id)
-    if ids is not None:
-        query = query.where(subnets.c.id.in_(ids))
-    return [_subnet(r) for r in conn.execute(query.order_by(subnets.c.created_at, subnets.c.id))]
+    return [_subnet(r) for r in _list(conn, scope, subnets, vpc_id=vpc_id, ids=ids)]
 
 
 def update_subnet(conn: Connection, scope: Scope, subnet_id: str, **changes: Any) -> Subnet:
