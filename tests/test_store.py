@@ -77,3 +77,56 @@ def test_migration_0008_fills_cursors_and_group_counts_from_the_rows_already_the
         count = conn.execute(text("SELECT interface_count FROM security_groups WHERE id = 'sg-m8'"))
         assert (ipam.to_text(cursor.scalar_one()), count.scalar_one()) == ("10.0.0.2", 3)
     rt.close()
+
+
+@pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_migration_0009_counts_each_subnet_s_addresses_and_the_triggers_keep_the_count(
+    store: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """A store that had addresses before 0009 gets each subnet's count of them; claims and
+    releases after it move the count, as a count of the rows would."""
+    import time
+
+    from alembic import command
+    from sqlalchemy import func, select
+
+    from openecs.config import Settings
+    from openecs.core import interfaces, ipam, network
+    from openecs.core.accounts import create_account
+    from openecs.runtime import Runtime
+    from openecs.store.tables import ip_allocations
+
+    url = request.getfixturevalue("fresh_postgres_url") if store == "postgres" else None
+    rt = Runtime(Settings(data_dir=tmp_path, database_url=url), start_engine=False)
+    with rt.db.write() as conn:
+        scope = network.Scope("aliyun", create_account(conn, "m9").id, "cn-hangzhou")
+        vpc = network.create_vpc(conn, scope, vpc_id="vpc-m9", cidr_block="10.0.0.0/8",
+                                 name="v", description="", now=time.time(), ready_after=0)
+        subnet = network.create_subnet(conn, scope, subnet_id="vsw-m9", vpc_id=vpc.id,
+                                       zone_id="cn-hangzhou-h", cidr_block="10.0.0.0/24", name="s",
+                                       description="", now=time.time(), ready_after=0)
+        for n in range(3):
+            interfaces.create_interface(conn, scope, interface_id=f"eni-m9-{n}", subnet_id=subnet.id,
+                                        now=time.time(), secondary_count=n)
+    cfg = migrate.alembic_config(rt.db)
+    with rt.db.engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0008")
+        command.upgrade(cfg, "head")
+        conn.commit()
+
+    def counted() -> tuple[int, int]:
+        with rt.db.read() as conn:
+            rows = conn.execute(
+                select(func.count()).where(ip_allocations.c.subnet_id == subnet.id)
+            ).scalar_one()
+            return ipam.used_count(conn, subnet.id), rows
+
+    kept, rows = counted()
+    assert kept == rows == 4 + 6  # the four reserved addresses, and 1 + 2 + 3 interface addresses
+    with rt.db.write() as conn:
+        interfaces.delete_interface(conn, scope, "eni-m9-2")
+        interfaces.create_interface(conn, scope, interface_id="eni-m9-3", subnet_id=subnet.id,
+                                    now=time.time(), secondary_count=1)
+    assert counted() == (4 + 3 + 2,) * 2
+    rt.close()

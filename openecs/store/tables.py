@@ -165,6 +165,8 @@ ip_cursors = Table(
     metadata,
     Column("subnet_id", String(64), ForeignKey("subnets.id"), primary_key=True),
     Column("next_free", BigInteger, nullable=False),
+    # The subnet's allocations, reserved ones included (kept by triggers, migration 0009).
+    Column("used", BigInteger, nullable=False, server_default="0"),
 )
 
 # Every IPv6 claim in a subnet (migration 0006): an address, or a /80 block (an interface's

@@ -24,6 +24,8 @@ Revises: 0007
 import sqlalchemy as sa
 from alembic import op
 
+from openecs.store.triggers import create_trigger, drop_trigger
+
 revision = "0008"
 down_revision = "0007"
 branch_labels = None
@@ -93,27 +95,6 @@ _FILL_COUNTS = (
 )
 
 
-def _create_trigger(name: str, table: str, event: str, statement: str) -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        op.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN {statement}; END")
-        return
-    op.execute(
-        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        f"BEGIN {statement}; RETURN NULL; END $$"
-    )
-    op.execute(
-        f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()"
-    )
-
-
-def _drop_trigger(name: str, table: str) -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        op.execute(f"DROP TRIGGER {name}")
-        return
-    op.execute(f"DROP TRIGGER {name} ON {table}")
-    op.execute(f"DROP FUNCTION {name}()")
-
-
 def upgrade() -> None:
     op.create_table(
         "ip_cursors",
@@ -135,12 +116,12 @@ def upgrade() -> None:
     op.execute(_FILL_INSTANCE_COUNTS)
     op.execute(_FILL_COUNTS)
     for name, table, event, statement in _TRIGGERS:
-        _create_trigger(name, table, event, statement)
+        create_trigger(name, table, event, statement)
 
 
 def downgrade() -> None:
     for name, table, _, _ in reversed(_TRIGGERS):
-        _drop_trigger(name, table)
+        drop_trigger(name, table)
     # SQLite drops a column in place (3.35+); a batch copy would trip the memberships' keys.
     op.execute("ALTER TABLE security_groups DROP COLUMN interface_count")
     op.drop_table("instance_counts")
