@@ -7,7 +7,12 @@ itself; PostgreSQL in a plpgsql function that the trigger executes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from alembic import op
+
+# (name, table, event, the statement it runs, with NEW/OLD for the row)
+Trigger = tuple[str, str, str, str]
 
 
 def create_trigger(name: str, table: str, event: str, statement: str) -> None:
@@ -31,3 +36,15 @@ def drop_trigger(name: str, table: str) -> None:
         return
     op.execute(f"DROP TRIGGER {name} ON {table}")
     op.execute(f"DROP FUNCTION {name}()")
+
+
+def create_triggers(triggers: Sequence[Trigger]) -> None:
+    """Each of ``triggers``, in order."""
+    for name, table, event, statement in triggers:
+        create_trigger(name, table, event, statement)
+
+
+def drop_triggers(triggers: Sequence[Trigger]) -> None:
+    """Undo :func:`create_triggers`, in reverse order."""
+    for name, table, _, _ in reversed(triggers):
+        drop_trigger(name, table)

@@ -24,15 +24,14 @@ Revises: 0007
 import sqlalchemy as sa
 from alembic import op
 
-from openecs.store.triggers import create_trigger, drop_trigger
+from openecs.store.triggers import Trigger, create_triggers, drop_triggers
 
 revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
 
-# (name, table, event, the statement it runs, with NEW/OLD for the row)
-_TRIGGERS = [
+_TRIGGERS: list[Trigger] = [
     (
         "ip_cursor_claim",
         "ip_allocations",
@@ -115,13 +114,11 @@ def upgrade() -> None:
     op.execute(_FILL_CURSORS)
     op.execute(_FILL_INSTANCE_COUNTS)
     op.execute(_FILL_COUNTS)
-    for name, table, event, statement in _TRIGGERS:
-        create_trigger(name, table, event, statement)
+    create_triggers(_TRIGGERS)
 
 
 def downgrade() -> None:
-    for name, table, _, _ in reversed(_TRIGGERS):
-        drop_trigger(name, table)
+    drop_triggers(_TRIGGERS)
     # SQLite drops a column in place (3.35+); a batch copy would trip the memberships' keys.
     op.execute("ALTER TABLE security_groups DROP COLUMN interface_count")
     op.drop_table("instance_counts")

@@ -14,14 +14,14 @@ Revises: 0008
 import sqlalchemy as sa
 from alembic import op
 
-from openecs.store.triggers import create_trigger, drop_trigger
+from openecs.store.triggers import Trigger, create_triggers, drop_triggers
 
 revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None
 
-_TRIGGERS = [
+_TRIGGERS: list[Trigger] = [
     (
         "ip_used_claim",
         "ip_allocations",
@@ -47,11 +47,9 @@ def upgrade() -> None:
         "ip_cursors", sa.Column("used", sa.BigInteger, nullable=False, server_default="0")
     )
     op.execute(_FILL)
-    for name, table, event, statement in _TRIGGERS:
-        create_trigger(name, table, event, statement)
+    create_triggers(_TRIGGERS)
 
 
 def downgrade() -> None:
-    for name, table, _, _ in reversed(_TRIGGERS):
-        drop_trigger(name, table)
+    drop_triggers(_TRIGGERS)
     op.execute("ALTER TABLE ip_cursors DROP COLUMN used")
