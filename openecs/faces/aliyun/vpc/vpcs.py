@@ -203,7 +203,9 @@ def once(
 ) -> dict[str, Any]:
     """``produce()``'s answer, or the first answer to this ClientToken (IdempotentParameterMismatch
     when the token came with other parameters). The fingerprint is of every checked parameter
-    except the token itself."""
+    except the token itself; a call without a token has none to make."""
+    if not p.get("ClientToken"):
+        return produce()
     fingerprint = idempotency.fingerprint({k: v for k, v in p.items() if k != "ClientToken"})
     return idempotency.once(
         conn,
