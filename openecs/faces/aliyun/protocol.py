@@ -106,7 +106,7 @@ class AliyunFace:
         if body and headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             form = parse_query(body.decode("utf-8", "replace"))
         wire = WireRequest(scope["method"], scope["path"], query, form, headers, body)
-        if self._can_run_inline(wire):
+        if self.runtime.answers_inline:
             status, payload = self.handle(wire)
         else:
             status, payload = await run_in_threadpool(self.handle, wire)
@@ -122,18 +122,6 @@ class AliyunFace:
             }
         )
         await send({"type": "http.response.body", "body": content})
-
-    def _can_run_inline(self, wire: WireRequest) -> bool:
-        """Whether to answer on the event loop itself rather than hop to the thread pool.
-
-        On SQLite, yes: every statement is a local call of a few microseconds,
-        writers queue on one lock anyway, and the GIL lets one thread run Python
-        at a time, so a worker thread adds no parallelism, only the hop (about
-        150 us a call, more than a ModifyInstanceAttribute costs). On PostgreSQL
-        a request waits on the network (its nonce claim, its statements), so it
-        runs in the pool and the loop keeps serving others meanwhile.
-        """
-        return self.runtime.db.is_sqlite
 
     # -- the request, from wire to answer
     def handle(self, wire: WireRequest) -> tuple[int, dict[str, Any]]:

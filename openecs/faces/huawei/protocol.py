@@ -84,7 +84,10 @@ class HuaweiFace:
                 body=body,
                 path_params=dict(request.path_params),
             )
-            status, payload, request_id = await run_in_threadpool(self.handle, op, wire)
+            if self.runtime.answers_inline:
+                status, payload, request_id = self.handle(op, wire)
+            else:
+                status, payload, request_id = await run_in_threadpool(self.handle, op, wire)
             return render(status, payload, request_id)
 
         return endpoint
