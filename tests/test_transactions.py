@@ -97,3 +97,20 @@ def test_a_read_does_not_see_a_write_that_is_still_open(db: Database) -> None:
         _put_prepared(conn, "a")
         assert _keys(db) == set()
     assert _keys(db) == {"a"}
+
+
+def test_a_postgresql_read_sends_no_begin_and_sees_what_is_committed_as_it_runs(
+    db: Database,
+) -> None:
+    """READ COMMITTED reads take no transaction: the driver sends no BEGIN or COMMIT, and each
+    statement reads what is committed when it runs (on SQLite a read is one snapshot)."""
+    with db.read() as conn:
+        before = set(conn.execute(select(settings.c.key)).scalars())
+        with db.write() as writer:
+            _put_prepared(writer, "late")
+        after = set(conn.execute(select(settings.c.key)).scalars())
+        autocommit = getattr(conn.connection.driver_connection, "autocommit", None)
+    if db.is_sqlite:
+        assert after == before  # the snapshot the read began with
+    else:  # psycopg in autocommit: each statement its own, with no BEGIN sent before it
+        assert (autocommit, after) == (True, before | {"late"})
