@@ -298,3 +298,9 @@ def test_parallel_claims_and_releases_never_move_the_cursor_past_a_free_address(
 @given(st.integers(min_value=0, max_value=2**32 - 1))
 def test_an_address_is_written_as_the_standard_library_writes_it(address: int) -> None:
     assert ipam.to_text(address) == str(ipaddress.IPv4Address(address))
+
+
+@given(st.integers(min_value=0, max_value=2**32 - 1), st.integers(min_value=0, max_value=32))
+def test_a_block_spans_what_the_standard_library_says_it_spans(address: int, length: int) -> None:
+    net = ipaddress.IPv4Network((address, length), strict=False)
+    assert ipam.block_span(str(net)) == (int(net.network_address), net.num_addresses)

@@ -59,14 +59,6 @@ def test_a_subnet_must_lie_inside_its_vpc(runtime, scope) -> None:
     assert err.value.reason == "subnet.cidr_outside_vpc"
 
 
-def test_sibling_subnets_may_not_overlap(runtime, scope) -> None:
-    vpc = _vpc(runtime, scope)
-    _subnet(runtime, scope, vpc, "192.168.1.0/24")
-    with pytest.raises(Conflict) as err:
-        _subnet(runtime, scope, vpc, "192.168.1.128/25")
-    assert err.value.reason == "subnet.cidr_overlap"
-
-
 def test_a_vpc_with_subnets_cannot_be_deleted(runtime, scope) -> None:
     vpc = _vpc(runtime, scope)
     _subnet(runtime, scope, vpc, "192.168.1.0/24")
@@ -118,3 +110,24 @@ def test_another_scope_s_subnets_are_not_listed(runtime, scope) -> None:
     other = network.Scope("aliyun", scope.account_id, "cn-beijing")
     with runtime.db.read() as conn:
         assert network.list_subnets(conn, other) == [] and network.list_vpcs(conn, other) == []
+
+
+@pytest.mark.parametrize(
+    ("cidr", "overlaps"),
+    [
+        ("192.168.0.0/24", False),  # ends just below the sibling
+        ("192.168.2.0/23", False),  # starts just above it
+        ("192.168.1.128/25", True),  # inside it
+        ("192.168.0.0/22", True),  # around it
+        ("192.168.1.0/24", True),  # the same block
+    ],
+)
+def test_a_sibling_overlaps_when_the_blocks_share_an_address(runtime, scope, cidr, overlaps) -> None:
+    vpc = _vpc(runtime, scope)
+    _subnet(runtime, scope, vpc, "192.168.1.0/24")
+    if overlaps:
+        with pytest.raises(Conflict) as err:
+            _subnet(runtime, scope, vpc, cidr)
+        assert err.value.reason == "subnet.cidr_overlap"
+    else:
+        assert _subnet(runtime, scope, vpc, cidr).cidr_block == cidr

@@ -48,6 +48,13 @@ def to_text(address: int) -> str:
     return socket.inet_ntoa(address.to_bytes(4, "big"))
 
 
+def block_span(cidr_block: str) -> tuple[int, int]:
+    """A canonical IPv4 block's first address and its size (as ``IPv4Network``'s, without
+    building one: a new vSwitch is checked against every sibling's)."""
+    address, _, length = cidr_block.partition("/")
+    return int.from_bytes(socket.inet_aton(address), "big"), 1 << (32 - int(length))
+
+
 def reserved_addresses(cloud: str, cidr: str, gateway: str | None = None) -> list[int]:
     """The addresses of a new subnet that are never handed out, by the cloud's rule."""
     net = network_of(cidr)

@@ -73,12 +73,6 @@ def _scoped_by_id(scope: Scope, table: Any, for_update: bool) -> Bound:
     return Bound(_by_id(table, for_update), _scope_values(scope))
 
 
-@functools.lru_cache(maxsize=4096)
-def _subnets_of(scope: Scope) -> Bound:
-    """A VPC's subnets in creation order (``.all(conn, {"vpc_id": ...})``), as list_subnets."""
-    return Bound(_SUBNETS_OF_VPC, _scope_values(scope))
-
-
 def _scope_values(scope: Scope) -> dict[str, Any]:
     """The parameters :func:`_in_any_scope` names, for ``scope``."""
     return {
@@ -127,7 +121,11 @@ def _list(conn: Connection, scope: Scope, table: Any, **filters: Any) -> list[An
     return _listing(table, tuple(given)).all(conn, {**_scope_values(scope), **given})
 
 
-_SUBNETS_OF_VPC = _listing(subnets, ("vpc_id",))
+# A VPC's subnets' blocks, for a new one's overlap check (the VPC was read in its scope, and
+# VPC ids are unique): two columns, not whole rows, compared as integers.
+_BLOCKS_OF_VPC = Prepared(
+    select(subnets.c.id, subnets.c.cidr_block).where(subnets.c.vpc_id == bindparam("vpc_id"))
+)
 
 
 @dataclass(frozen=True)
@@ -315,13 +313,15 @@ def create_subnet(
             cidr=cidr_block,
             vpc_cidr=vpc.cidr_block,
         )
-    for sibling in map(_subnet, _subnets_of(scope).all(conn, {"vpc_id": vpc_id})):
-        if net.overlaps(ipaddress.IPv4Network(sibling.cidr_block)):
+    first, last = int(net.network_address), int(net.broadcast_address)
+    for sibling_id, block in _BLOCKS_OF_VPC.tuples(conn, {"vpc_id": vpc_id}):
+        start, size = ipam.block_span(block)
+        if start <= last and first < start + size:
             raise Conflict(
                 "subnet.cidr_overlap",
-                f"{cidr_block} overlaps {sibling.cidr_block} of {sibling.id}.",
+                f"{cidr_block} overlaps {block} of {sibling_id}.",
                 cidr=cidr_block,
-                other=sibling.id,
+                other=sibling_id,
             )
     if gateway_ip is not None:
         gw = ipaddress.IPv4Address(gateway_ip)
