@@ -64,11 +64,13 @@ def test_an_interface_gets_a_primary_and_secondary_addresses_and_a_vendor_mac(ru
     assert eni.vpc_id == vpc.id and eni.zone_id == subnet.zone_id
 
 
-def test_a_group_of_another_vpc_is_refused_and_nothing_is_allocated(runtime, scope):
+@pytest.mark.parametrize("already_read", [False, True], ids=["read here", "read by the caller"])
+def test_a_group_of_another_vpc_is_refused_and_nothing_is_allocated(runtime, scope, already_read):
     _, subnet = _vpc_and_subnet(runtime, scope)
     other_vpc, _ = _vpc_and_subnet(runtime, scope)
+    group = _group(runtime, scope, other_vpc.id)
     with pytest.raises(Conflict) as err:
-        _eni(runtime, scope, subnet, group_ids=[_group(runtime, scope, other_vpc.id).id])
+        _eni(runtime, scope, subnet, group_ids=[group.id], groups=[group] if already_read else [])
     assert err.value.reason == "interface.group_other_vpc"
     with runtime.db.read() as conn:
         assert network.available_addresses(conn, subnet) == 252

@@ -93,12 +93,19 @@ def _new_mac(cloud: str) -> str:
 
 
 def _check_groups(
-    conn: Connection, scope: Scope, subnet: network.Subnet, group_ids: Sequence[str]
+    conn: Connection,
+    scope: Scope,
+    subnet: network.Subnet,
+    group_ids: Sequence[str],
+    read: Sequence[sg.SecurityGroup] = (),
 ) -> None:
+    """Each group exists in the scope and the subnet's VPC (``read``: groups the caller read in
+    this transaction, not read again)."""
     if len(set(group_ids)) != len(group_ids):
         raise Invalid("interface.groups_repeated", "A security group is named twice.")
+    known = {g.id: g for g in read}
     for gid in group_ids:
-        group = sg.get_group(conn, scope, gid)
+        group = known.get(gid) or sg.get_group(conn, scope, gid)
         if group.vpc_id is not None and group.vpc_id != subnet.vpc_id:
             raise Conflict(
                 "interface.group_other_vpc",
@@ -144,6 +151,7 @@ def create_interface(
     subnet_id: str,
     now: float,
     subnet: network.Subnet | None = None,
+    groups: Sequence[sg.SecurityGroup] = (),
     status: str = AVAILABLE,
     type: str = "secondary",
     name: str = "",
@@ -160,11 +168,12 @@ def create_interface(
 ) -> Interface:
     """A new interface with its addresses claimed, its MAC unique and its groups checked.
 
-    ``subnet``: the subnet of ``subnet_id`` if the caller read it in this transaction.
+    ``subnet``: the subnet of ``subnet_id`` if the caller read it in this transaction;
+    ``groups``: likewise, any of ``group_ids``'s groups.
     """
     if subnet is None or subnet.id != subnet_id:
         subnet = network.get_subnet(conn, scope, subnet_id)
-    _check_groups(conn, scope, subnet, group_ids)
+    _check_groups(conn, scope, subnet, group_ids, groups)
     if ipv6:
         _claim_ipv6(conn, subnet, interface_id, ipv6)
     primary = ipam.allocate(conn, subnet.id, subnet.cidr_block, OWNER, interface_id, primary_ip)

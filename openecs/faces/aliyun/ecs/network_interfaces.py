@@ -585,8 +585,11 @@ def render_full(call: Call, eni: interfaces.Interface, tags: list[core_tags.Tag]
 # --------------------------------------------------------------------------- operations
 
 
-def _check_groups(conn: Connection, where: network.Scope, group_ids: list[str]) -> None:
-    """Groups of one type, each with room for one more interface (seed 004's limits)."""
+def _check_groups(
+    conn: Connection, where: network.Scope, group_ids: list[str]
+) -> list[sg.SecurityGroup]:
+    """Groups of one type, each with room for one more interface (seed 004's limits); the
+    groups, read."""
     groups = [sg.get_group(conn, where, g) for g in group_ids]
     if len({group_type(g) for g in groups}) > 1:
         raise E.vendor(GROUP_MIXED)
@@ -594,6 +597,7 @@ def _check_groups(conn: Connection, where: network.Scope, group_ids: list[str]) 
         kind = group_type(g)
         if g.interface_count >= CAPACITY[kind]:
             raise E.vendor(ENTERPRISE_FULL if kind == ENTERPRISE else GROUP_FULL, id=g.id)
+    return groups
 
 
 @operation(
@@ -664,13 +668,14 @@ def create_network_interface(call: Call, p: dict[str, Any]) -> dict[str, Any]:
             subnet = network.get_subnet(conn, where, p["VSwitchId"])
             if subnet.status != network.AVAILABLE:
                 raise E.vendor(VSWITCH_STATUS)
-            _check_groups(conn, where, group_ids)
+            groups = _check_groups(conn, where, group_ids)
             eni = interfaces.create_interface(
                 conn,
                 where,
                 interface_id=aliyun_id("eni", region),
                 subnet_id=subnet.id,
                 subnet=subnet,
+                groups=groups,
                 now=call.clock.now(),
                 type="trunk" if trunk else "secondary",
                 name=p.get("NetworkInterfaceName", ""),
