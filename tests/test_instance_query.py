@@ -338,3 +338,16 @@ def test_a_filtered_count_still_counts_the_matching_rows(runtime, fleet):
     scope, _, names = fleet
     with runtime.db.read() as conn:
         assert query.count_instances(conn, scope, query.InstanceFilter(subnet_id=names["two"])) == 1
+
+
+def test_an_unfiltered_page_holds_only_the_scope_s_instances(runtime, fleet):
+    scope, vms, _ = fleet
+    every = query.InstanceFilter()
+    with runtime.db.read() as conn:
+        for other in (scope._replace(account_id=scope.account_id + 1000),
+                      scope._replace(region="cn-beijing"), scope._replace(cloud="huawei")):
+            for newest_first in (False, True):
+                assert query.find_instances(conn, other, every, offset=0, limit=10,
+                                            newest_first=newest_first) == []
+        page = query.find_instances(conn, scope, every, offset=0, limit=100)
+        assert {vm.id for vm in page} == {vm.id for vm in vms.values()}

@@ -258,15 +258,39 @@ def _page(
 ) -> list[core.Instance]:
     """A page in two reads: its ids, from the scope's index (ordered as the listing is, and
     covering the ids, so the rows an offset skips are never read), then its rows by id."""
-    query = _matching(conn, scope, f, instances.c.id)
-    if since is not None:
-        query = query.where(instances.c.created_at >= since)
-    query = _ordered(query, newest_first).offset(offset or None).limit(limit)
-    ids = list(conn.execute(query).scalars())
+    if since is None and _unfiltered(f):
+        params = {"cloud": scope.cloud, "account_id": scope.account_id, "region": scope.region}
+        rows = _PAGE_IDS[newest_first].tuples(conn, {**params, "limit": limit, "offset": offset})
+        ids = [iid for (iid,) in rows]
+    else:
+        query = _matching(conn, scope, f, instances.c.id)
+        if since is not None:
+            query = query.where(instances.c.created_at >= since)
+        query = _ordered(query, newest_first).offset(offset or None).limit(limit)
+        ids = list(conn.execute(query).scalars())
     if not ids:
         return []
     by_id = {vm.id: vm for vm in _by_ids(conn, scope, ids)}
     return [by_id[i] for i in ids if i in by_id]
+
+
+# An unfiltered page's ids (the common listing, of both faces), oldest or newest first:
+# prepared, where a filtered page's statement is built for its filters.
+_PAGE_IDS = {
+    newest_first: Prepared(
+        _ordered(
+            select(instances.c.id).where(
+                instances.c.cloud == bindparam("cloud"),
+                instances.c.account_id == bindparam("account_id"),
+                instances.c.region == bindparam("region"),
+            ),
+            newest_first,
+        )
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    for newest_first in (False, True)
+}
 
 
 def first_after(
