@@ -20,9 +20,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from openecs.core import catalog
+from openecs.core import catalog, instance_query
 from openecs.core import disks as core
-from openecs.core import instances as core_instances
 from openecs.core import tags as core_tags
 from openecs.core.errors import NotFound
 from openecs.faces.aliyun import common
@@ -119,7 +118,8 @@ def render_disks(conn: Connection, call: Call, shown: list[core.Disk]) -> list[d
     images: dict[str, str] = {}
     for region in {d.region for d in shown if d.instance_id}:
         ids = [d.instance_id for d in shown if d.instance_id and d.region == region]
-        for vm in core_instances.list_instances(conn, scope(call, region), ids=ids):
+        wanted = instance_query.InstanceFilter(ids=ids)  # by id, a statement built once
+        for vm in instance_query.find_instances(conn, scope(call, region), wanted):
             images[vm.id] = vm.image_id
     return [_render(d, tags[d.id], images) for d in shown]
 
@@ -313,7 +313,9 @@ def describe_disks(call: Call, p: dict[str, Any]) -> dict[str, Any]:
         else:
             before = _filter_time(f["Value"])
     with call.db.read() as conn:
-        found = core.list_disks(conn, where, ids=p["DiskIds"] if "DiskIds" in p else None)
+        found = core.list_disks(  # by instance in the store: its index, not the region's disks
+            conn, where, ids=p["DiskIds"] if "DiskIds" in p else None, instance_id=p.get("InstanceId")
+        )
         tags = core_tags.tags_of(conn, [d.id for d in found])
 
         def keep(d: core.Disk) -> bool:
