@@ -4,6 +4,7 @@ answer what the Python filtering over every instance answered, on SQLite and Pos
 from __future__ import annotations
 
 import fnmatch
+import ipaddress
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -245,9 +246,26 @@ def test_a_page_of_devices_loads_their_interfaces_as_one_by_one(runtime, fleet):
         other = scope._replace(account_id=scope.account_id + 1000)
         assert interfaces.interfaces_of_devices(conn, other, ids) == {i: [] for i in ids}
         rows = conn.execute(scope.rows(network_interfaces).order_by(network_interfaces.c.id)).all()
-        assert interfaces.load_interfaces(conn, rows) == interfaces._load(conn, rows)
-        assert any(n.ipv4_prefixes and n.secondary_ips and n.ipv6_prefixes
-                   for n in interfaces.load_interfaces(conn, rows))
+        assert [n.id for n in interfaces.load_interfaces(conn, rows)] == [r.id for r in rows]
+
+
+def test_an_interface_is_read_with_everything_it_holds(runtime, fleet):
+    """web-2's secondary interface: one secondary address, a /28 prefix, two IPv6 addresses
+    and an IPv6 prefix (the fleet fixture), each in its form and order."""
+    scope, vms, names = fleet
+    with runtime.db.read() as conn:
+        [nic] = [n for n in interfaces.list_interfaces(conn, scope, device_id=vms["web2"].id)
+                 if n.primary_ip == names["extra_ip"]]
+        rows = conn.execute(scope.rows(network_interfaces)
+                            .where(network_interfaces.c.id == nic.id)).all()
+        assert interfaces.load_interfaces(conn, rows) == [nic]
+    [secondary] = nic.secondary_ips
+    [prefix] = nic.ipv4_prefixes
+    assert secondary != nic.primary_ip and prefix.endswith("/28")
+    assert ipaddress.IPv4Network(prefix).network_address.packed[-1] % 16 == 0
+    assert len(nic.ipv6_addresses) == 2 and len(nic.ipv6_prefixes) == 1
+    assert list(nic.ipv6_addresses) == sorted(nic.ipv6_addresses, key=ipaddress.IPv6Address)
+    assert names["extra_v6"] in nic.ipv6_addresses and nic.security_group_ids
 
 
 def test_newest_first_is_the_reverse_order(runtime, fleet):

@@ -452,75 +452,6 @@ def canonical_ipv6(value: str) -> str:
         return value
 
 
-def _prefixes_of(conn: Connection, ids: Sequence[str]) -> dict[str, list[str]]:
-    """Each interface's prefixes: the first address of each of its blocks, as a CIDR."""
-    out: dict[str, list[str]] = {i: [] for i in ids}
-    size = 2 ** (32 - PREFIX_LEN)
-    rows = conn.execute(
-        select(ip_allocations.c.owner_id, ip_allocations.c.address)
-        .where(ip_allocations.c.owner_type == PREFIX_OWNER)
-        .where(ip_allocations.c.owner_id.in_(list(ids)))
-        .where(ip_allocations.c.address % size == 0)
-        .order_by(ip_allocations.c.address)
-    )
-    for owner, address in rows:
-        out[owner].append(f"{ipam.to_text(address)}/{PREFIX_LEN}")
-    return out
-
-
-def _load(conn: Connection, rows: Sequence[Any]) -> list[Interface]:
-    ids = [r.id for r in rows]
-    groups: dict[str, list[str]] = {i: [] for i in ids}
-    addresses: dict[str, list[int]] = {i: [] for i in ids}
-    prefixes = _prefixes_of(conn, ids) if ids else {}
-    v6 = ipam6.held(conn, IPV6_OWNER, ids)
-    v6_prefixes = ipam6.held(conn, IPV6_PREFIX_OWNER, ids)
-    if ids:
-        for iid, gid in conn.execute(
-            select(interface_security_groups.c.interface_id, interface_security_groups.c.group_id)
-            .where(interface_security_groups.c.interface_id.in_(ids))
-            .order_by(interface_security_groups.c.position)
-        ):
-            groups[iid].append(gid)
-        for owner, address in conn.execute(
-            select(ip_allocations.c.owner_id, ip_allocations.c.address)
-            .where(ip_allocations.c.owner_type == OWNER)
-            .where(ip_allocations.c.owner_id.in_(ids))
-            .order_by(ip_allocations.c.address)
-        ):
-            addresses[owner].append(address)
-    out = []
-    for r in rows:
-        primary = r.primary_ip
-        secondary = tuple(ip for ip in (ipam.to_text(a) for a in addresses[r.id]) if ip != primary)
-        out.append(
-            Interface(
-                id=r.id,
-                cloud=r.cloud,
-                account_id=r.account_id,
-                region=r.region,
-                vpc_id=r.vpc_id,
-                subnet_id=r.subnet_id,
-                zone_id=r.zone_id,
-                mac_address=r.mac_address,
-                primary_ip=primary,
-                status=r.status,
-                type=r.type,
-                device_id=r.device_id,
-                name=r.name,
-                description=r.description,
-                created_at=r.created_at,
-                extra=json.loads(r.extra),
-                security_group_ids=tuple(groups[r.id]),
-                secondary_ips=secondary,
-                ipv4_prefixes=tuple(prefixes[r.id]),
-                ipv6_addresses=tuple(v6[r.id]),
-                ipv6_prefixes=tuple(v6_prefixes[r.id]),
-            )
-        )
-    return out
-
-
 def _scoped(scope: Scope) -> Any:
     return scope.rows(network_interfaces)
 
@@ -538,7 +469,7 @@ def get_interface(
             f"The network interface {interface_id} does not exist.",
             id=interface_id,
         )
-    return _load(conn, [row])[0]
+    return load_interfaces(conn, [row])[0]
 
 
 def list_interfaces(
@@ -562,7 +493,7 @@ def list_interfaces(
     rows = conn.execute(
         query.order_by(network_interfaces.c.created_at, network_interfaces.c.id)
     ).all()
-    return _load(conn, rows)
+    return load_interfaces(conn, rows)
 
 
 def update_interface(
@@ -955,7 +886,8 @@ def interfaces_of_devices(
 
 
 def load_interfaces(conn: Connection, rows: Sequence[Any]) -> list[Interface]:
-    """Interfaces of ``network_interfaces`` rows, as ``_load`` makes them, in three statements."""
+    """Interfaces of ``network_interfaces`` rows with what each holds (groups, addresses,
+    prefixes), in three statements whatever the number of rows."""
     ids = [r.id for r in rows]
     if not ids:
         return []
