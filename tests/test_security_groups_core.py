@@ -121,3 +121,21 @@ def test_deleting_a_group_deletes_its_rules(runtime, scope):
         assert sg.list_rules(conn, [group.id])[group.id] == []
         with pytest.raises(NotFound):
             sg.get_group(conn, scope, group.id)
+
+
+def test_groups_are_listed_by_ids_by_vpc_or_both_in_creation_order(runtime, scope) -> None:
+    with runtime.db.write() as conn:
+        one, two = (network.create_vpc(conn, scope, vpc_id=new_id("vpc"), cidr_block=cidr,
+                                       name="v", description="", now=time.time(), ready_after=0)
+                    for cidr in ("10.0.0.0/8", "172.16.0.0/12"))
+    a, b = _group(runtime, scope, vpc_id=one.id), _group(runtime, scope, vpc_id=one.id)
+    c = _group(runtime, scope, vpc_id=two.id)
+    other = network.Scope(scope.cloud, scope.account_id, "cn-beijing")
+    with runtime.db.read() as conn:
+        ids = lambda **kw: [g.id for g in sg.list_groups(conn, scope, **kw)]  # noqa: E731
+        assert ids() == [a.id, b.id, c.id]
+        assert ids(vpc_id=one.id) == [a.id, b.id]
+        assert ids(ids=[c.id, a.id]) == [a.id, c.id]
+        assert ids(ids=[a.id, c.id], vpc_id=two.id) == [c.id]
+        assert ids(ids=[]) == [] and sg.list_groups(conn, other) == []
+        assert sg.interfaces_in(conn, [a.id, "sg-missing"]) == {a.id: 0, "sg-missing": 0}

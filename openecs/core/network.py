@@ -115,8 +115,10 @@ def _listing(table: Any, filters: tuple[str, ...]) -> Prepared:
     return Prepared(query.order_by(table.c.created_at, table.c.id))
 
 
-def _list(conn: Connection, scope: Scope, table: Any, **filters: Any) -> list[Any]:
-    """The rows :func:`_listing` selects, for the filters that are given (not None)."""
+def list_rows(conn: Connection, scope: Scope, table: Any, **filters: Any) -> list[Any]:
+    """A scope's rows of ``table`` (one with the scope's columns, ``created_at`` and ``id``) in
+    creation order, for the filters given (None: not filtered), prepared as
+    :func:`_listing` says."""
     given = {k: (list(v) if k == "ids" else v) for k, v in filters.items() if v is not None}
     return _listing(table, tuple(given)).all(conn, {**_scope_values(scope), **given})
 
@@ -254,7 +256,7 @@ def get_vpc(conn: Connection, scope: Scope, vpc_id: str, *, for_update: bool = F
 
 
 def list_vpcs(conn: Connection, scope: Scope, ids: list[str] | None = None) -> list[Vpc]:
-    return [_vpc(r) for r in _list(conn, scope, vpcs, ids=ids)]
+    return [_vpc(r) for r in list_rows(conn, scope, vpcs, ids=ids)]
 
 
 def update_vpc(conn: Connection, scope: Scope, vpc_id: str, **changes: Any) -> Vpc:
@@ -371,7 +373,7 @@ def get_subnet(
 def list_subnets(
     conn: Connection, scope: Scope, *, vpc_id: str | None = None, ids: list[str] | None = None
 ) -> list[Subnet]:
-    return [_subnet(r) for r in _list(conn, scope, subnets, vpc_id=vpc_id, ids=ids)]
+    return [_subnet(r) for r in list_rows(conn, scope, subnets, vpc_id=vpc_id, ids=ids)]
 
 
 def update_subnet(conn: Connection, scope: Scope, subnet_id: str, **changes: Any) -> Subnet:

@@ -21,12 +21,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from openecs.core import network
 from openecs.core.errors import Conflict, NotFound, QuotaExceeded
 from openecs.core.network import Scope
-from openecs.store.prepared import insert_rows
+from openecs.store.prepared import Prepared, insert_rows
 from openecs.store.tables import security_group_rules, security_groups
 
 INGRESS = "ingress"
@@ -190,13 +190,8 @@ def list_groups(
     ids: Sequence[str] | None = None,
     vpc_id: str | None = None,
 ) -> list[SecurityGroup]:
-    query = _scoped(scope)
-    if ids is not None:
-        query = query.where(security_groups.c.id.in_(list(ids)))
-    if vpc_id is not None:
-        query = query.where(security_groups.c.vpc_id == vpc_id)
-    query = query.order_by(security_groups.c.created_at, security_groups.c.id)
-    return [_group(r) for r in conn.execute(query)]
+    rows = network.list_rows(conn, scope, security_groups, ids=ids, vpc_id=vpc_id)
+    return [_group(r) for r in rows]
 
 
 def default_group(conn: Connection, scope: Scope) -> SecurityGroup | None:
@@ -222,13 +217,15 @@ def interfaces_in(conn: Connection, group_ids: Sequence[str]) -> dict[str, int]:
     """How many network interfaces each group is attached to (the count triggers keep)."""
     counts = dict.fromkeys(group_ids, 0)
     if group_ids:
-        rows = conn.execute(
-            select(security_groups.c.id, security_groups.c.interface_count).where(
-                security_groups.c.id.in_(list(group_ids))
-            )
-        )
-        counts.update({gid: n for gid, n in rows})
+        counts.update(_INTERFACE_COUNTS.tuples(conn, {"ids": list(group_ids)}))
     return counts
+
+
+_INTERFACE_COUNTS = Prepared(
+    select(security_groups.c.id, security_groups.c.interface_count).where(
+        security_groups.c.id.in_(bindparam("ids", expanding=True))
+    )
+)
 
 
 def delete_group(conn: Connection, scope: Scope, group_id: str) -> None:
@@ -262,14 +259,16 @@ def list_rules(conn: Connection, group_ids: Sequence[str]) -> dict[str, list[Rul
     """Every rule of each group, oldest first."""
     out: dict[str, list[Rule]] = {gid: [] for gid in group_ids}
     if group_ids:
-        rows = conn.execute(
-            select(security_group_rules)
-            .where(security_group_rules.c.group_id.in_(list(group_ids)))
-            .order_by(security_group_rules.c.created_at, security_group_rules.c.id)
-        )
-        for row in rows:
+        for row in _RULES_OF.all(conn, {"ids": list(group_ids)}):
             out[row.group_id].append(_rule(row))
     return out
+
+
+_RULES_OF = Prepared(
+    select(security_group_rules)
+    .where(security_group_rules.c.group_id.in_(bindparam("ids", expanding=True)))
+    .order_by(security_group_rules.c.created_at, security_group_rules.c.id)
+)
 
 
 def get_rule(conn: Connection, scope: Scope, rule_id: str) -> Rule:
