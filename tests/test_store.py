@@ -17,18 +17,13 @@ from openecs.core import security_groups as sg
 from openecs.core.accounts import create_account
 from openecs.runtime import Runtime
 from openecs.store import migrate
-from openecs.store.db import Database, sqlite_url
+from openecs.store.db import Database
 from openecs.store.tables import ip_allocations, metadata
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def migrated(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
-    if request.param == "postgres":
-        db = Database(request.getfixturevalue("postgres_url"))
-    else:
-        db = Database(sqlite_url(tmp_path))
-    migrate.upgrade(db)
-    return db
+@pytest.fixture
+def migrated(migrated_store: Database) -> Database:
+    return migrated_store
 
 
 def test_the_migrations_build_the_schema_the_tables_module_describes(migrated: Database) -> None:

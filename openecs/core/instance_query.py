@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, false, func, select
 
 from openecs.core import instances as core
+from openecs.core import network
 from openecs.core.interfaces import IPV6_OWNER
 from openecs.core.network import Scope
 from openecs.store.prepared import Prepared
@@ -259,8 +260,8 @@ def _page(
     """A page in two reads: its ids, from the scope's index (ordered as the listing is, and
     covering the ids, so the rows an offset skips are never read), then its rows by id."""
     if since is None and _unfiltered(f):
-        params = {"cloud": scope.cloud, "account_id": scope.account_id, "region": scope.region}
-        rows = _PAGE_IDS[newest_first].tuples(conn, {**params, "limit": limit, "offset": offset})
+        params = {**network.scope_values(scope), "limit": limit, "offset": offset}
+        rows = _PAGE_IDS[newest_first].tuples(conn, params)
         ids = [iid for (iid,) in rows]
     else:
         query = _matching(conn, scope, f, instances.c.id)
@@ -278,14 +279,7 @@ def _page(
 # prepared, where a filtered page's statement is built for its filters.
 _PAGE_IDS = {
     newest_first: Prepared(
-        _ordered(
-            select(instances.c.id).where(
-                instances.c.cloud == bindparam("cloud"),
-                instances.c.account_id == bindparam("account_id"),
-                instances.c.region == bindparam("region"),
-            ),
-            newest_first,
-        )
+        _ordered(network.in_any_scope(instances, instances.c.id), newest_first)
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
     )

@@ -903,7 +903,7 @@ def load_interfaces(conn: Connection, rows: Sequence[Any]) -> list[Interface]:
 
 
 def _in_ipv6_order(keys: list[str]) -> tuple[str, ...]:
-    """IPv6 claims in address order (as :func:`ipam6.held` answers them)."""
+    """IPv6 claims in address order."""
     return tuple(sorted(keys, key=lambda k: int(ipaddress.IPv6Network(k).network_address)))
 
 

@@ -141,23 +141,6 @@ def allocate_prefix(
     raise QuotaExceeded("subnet.prefix_exhausted", f"No free /{PREFIX_LEN} could be drawn.")
 
 
-def held(conn: Connection, owner_type: str, owner_ids: Sequence[str]) -> dict[str, list[str]]:
-    """What each owner holds of one kind, in address order."""
-    out: dict[str, list[str]] = {i: [] for i in owner_ids}
-    if not owner_ids:
-        return out
-    rows = conn.execute(
-        select(ipv6_allocations.c.owner_id, ipv6_allocations.c.address)
-        .where(ipv6_allocations.c.owner_type == owner_type)
-        .where(ipv6_allocations.c.owner_id.in_(list(owner_ids)))
-    )
-    for owner, key in rows:
-        out[owner].append(key)
-    for keys in out.values():
-        keys.sort(key=lambda k: int(ipaddress.IPv6Network(k).network_address))
-    return out
-
-
 def release(conn: Connection, subnet_id: str, keys: Iterable[str], owner_type: str) -> None:
     """Free addresses or prefixes an owner type holds (an opened block stays opened)."""
     keys = list(keys)

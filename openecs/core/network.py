@@ -70,11 +70,11 @@ def _scoped_select(scope: Scope, table: Any, columns: tuple[Any, ...]) -> Any:
 
 @functools.lru_cache(maxsize=4096)
 def _scoped_by_id(scope: Scope, table: Any, for_update: bool) -> Bound:
-    return Bound(_by_id(table, for_update), _scope_values(scope))
+    return Bound(_by_id(table, for_update), scope_values(scope))
 
 
-def _scope_values(scope: Scope) -> dict[str, Any]:
-    """The parameters :func:`_in_any_scope` names, for ``scope``."""
+def scope_values(scope: Scope) -> dict[str, Any]:
+    """The parameters :func:`in_any_scope` names, for ``scope``."""
     return {
         "scope_cloud": scope.cloud,
         "scope_account": scope.account_id,
@@ -82,12 +82,13 @@ def _scope_values(scope: Scope) -> dict[str, Any]:
     }
 
 
-def _in_any_scope(table: Any) -> Any:
-    """``SELECT`` of ``table`` in a scope given as parameters: one statement, compiled once,
-    for every scope (a statement per scope would be compiled on each scope's first call,
-    about 0.5 ms each, paid by every new account and region on its first requests)."""
+def in_any_scope(table: Any, *columns: Any) -> Any:
+    """``SELECT`` of ``table`` (or of ``columns`` of it) in a scope given as parameters
+    (:func:`scope_values`): one statement, compiled once, for every scope (a statement per
+    scope would be compiled on each scope's first call, about 0.5 ms each, paid by every new
+    account and region on its first requests)."""
     return (
-        select(table)
+        (select(*columns).select_from(table) if columns else select(table))
         .where(table.c.cloud == bindparam("scope_cloud"))
         .where(table.c.account_id == bindparam("scope_account"))
         .where(table.c.region == bindparam("scope_region"))
@@ -97,7 +98,7 @@ def _in_any_scope(table: Any) -> Any:
 @functools.lru_cache(maxsize=64)
 def _by_id(table: Any, for_update: bool) -> Prepared:
     """A row of ``table`` by id, in a scope given as parameters."""
-    query = _in_any_scope(table).where(table.c.id == bindparam("id"))
+    query = in_any_scope(table).where(table.c.id == bindparam("id"))
     return Prepared(query.with_for_update() if for_update else query)
 
 
@@ -105,8 +106,8 @@ def _by_id(table: Any, for_update: bool) -> Prepared:
 def _listing(table: Any, filters: tuple[str, ...]) -> Prepared:
     """A scope's rows of ``table`` in creation order, prepared, where each of ``filters``
     holds: ``ids``, the row's id among a list; any other name, that column equal to the
-    parameter of its name. The scope's parameters are :func:`_scope_values`'."""
-    query = _in_any_scope(table)
+    parameter of its name. The scope's parameters are :func:`scope_values`'."""
+    query = in_any_scope(table)
     for name in filters:
         if name == "ids":
             query = query.where(table.c.id.in_(bindparam("ids", expanding=True)))
@@ -120,7 +121,7 @@ def list_rows(conn: Connection, scope: Scope, table: Any, **filters: Any) -> lis
     creation order, for the filters given (None: not filtered), prepared as
     :func:`_listing` says."""
     given = {k: (list(v) if k == "ids" else v) for k, v in filters.items() if v is not None}
-    return _listing(table, tuple(given)).all(conn, {**_scope_values(scope), **given})
+    return _listing(table, tuple(given)).all(conn, {**scope_values(scope), **given})
 
 
 # A VPC's subnets' blocks, for a new one's overlap check (the VPC was read in its scope, and
