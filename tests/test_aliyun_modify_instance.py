@@ -12,12 +12,15 @@ from __future__ import annotations
 import base64
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from alibabacloud_ecs20140526 import models as m
 from aliyunsdkecs.request.v20140526.ModifyInstanceAttributeRequest import (
     ModifyInstanceAttributeRequest,
 )
+from sqlalchemy import event
 
 from openecs.core import instances as core
 from openecs.core import interfaces
@@ -514,6 +517,52 @@ def test_a_deleted_instance_is_not_found(server, net):
     server.advance(3)
     err = _refused(lambda: _modify(net, iid, instance_name="gone"))
     assert (err.code, err.status_code) == ("InvalidInstanceId.NotFound", 404)
+
+
+@contextmanager
+def _writes(server) -> Iterator[list[tuple[str, bool]]]:  # noqa: ANN001
+    """What the store's writer runs meanwhile: each statement's first word, and whether it ran
+    outside any transaction the client began (SQLite traces BEGIN and COMMIT as statements)."""
+    db = server.runtime.db
+    seen: list[tuple[str, bool]] = []
+    if db.is_sqlite:
+        with db._write_lock:
+            driver = db._held_writer().connection.driver_connection
+        driver.set_trace_callback(lambda sql: seen.append((sql.split()[0], True)))
+        try:
+            yield seen
+        finally:
+            driver.set_trace_callback(None)
+        return
+
+    def record(conn, cursor, statement, *_) -> None:  # noqa: ANN001
+        seen.append((statement.split()[0], conn.connection.driver_connection.autocommit))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_a_rename_is_one_statement_that_commits_as_it_runs(server, net):
+    """No read, no BEGIN and no COMMIT: the cost of the commonest change is one UPDATE."""
+    iid = _running(server, net)
+    with _writes(server) as seen:
+        _modify(net, iid, instance_name="renamed", description="in one statement")
+    assert seen == [("UPDATE", True)]
+    shown = _vm(net, iid)
+    assert (shown.instance_name, shown.description) == ("renamed", "in one statement")
+
+
+def test_a_rename_with_another_attribute_checks_the_instance_first(server, net):
+    iid = _running(server, net)
+    with _writes(server) as seen:
+        _modify(net, iid, instance_name="renamed", host_name="renamed-host")
+    words = [word for word, _ in seen]
+    assert "SELECT" in words[: words.index("UPDATE")]
+    shown = _vm(net, iid)
+    assert (shown.instance_name, shown.host_name) == ("renamed", "renamed-host")
 
 
 # --------------------------------------------------------------------------- concurrency

@@ -374,3 +374,40 @@ def test_an_instance_read_back_equals_one_built_by_its_constructor(runtime, worl
     assert read == inst.Instance(**read.__dict__) == changed
     assert (read.name, read.extra["k"], read.version) == ("renamed", 1, vm.version + 1)
     assert isinstance(read.deletion_protection, bool)
+
+
+def _version_and_name(rt: Runtime, scope, iid: str) -> tuple[int, str]:
+    with rt.db.read() as conn:
+        vm = inst.get_instance(conn, scope, iid)
+    return vm.version, vm.name
+
+
+def test_a_plain_write_renames_in_one_statement_and_moves_the_version(runtime, world):
+    scope, subnet = world
+    vm = _create(runtime, scope, subnet)
+    with runtime.db.write_one() as conn:
+        assert inst.set_plain(conn, "aliyun", scope.account_id, vm.id, {"name": "renamed"})
+    assert _version_and_name(runtime, scope, vm.id) == (vm.version + 1, "renamed")
+
+
+def test_a_plain_write_after_a_read_makes_the_readers_compare_and_swap_refused(runtime, world):
+    scope, subnet = world
+    vm = _create(runtime, scope, subnet)
+    with runtime.db.write_one() as conn:
+        inst.set_plain(conn, "aliyun", scope.account_id, vm.id, {"description": "first"})
+    with pytest.raises(Conflict), runtime.db.write() as conn:
+        inst.update_instance(conn, scope, vm.id, current=vm, name="stale")
+    assert _version_and_name(runtime, scope, vm.id) == (vm.version + 1, "vm")
+
+
+def test_a_plain_write_matches_no_instance_being_deleted_or_of_another_account(runtime, world):
+    scope, subnet = world
+    vm = _create(runtime, scope, subnet)
+    with runtime.db.write_one() as conn:
+        assert not inst.set_plain(conn, "aliyun", scope.account_id + 1, vm.id, {"name": "theirs"})
+        assert not inst.set_plain(conn, "huawei", scope.account_id, vm.id, {"name": "theirs"})
+    with runtime.db.write() as conn:
+        inst.change(conn, vm, status=inst.DELETING)
+    with runtime.db.write_one() as conn:
+        assert not inst.set_plain(conn, "aliyun", scope.account_id, vm.id, {"name": "late"})
+    assert _version_and_name(runtime, scope, vm.id) == (vm.version + 1, "vm")

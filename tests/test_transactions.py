@@ -114,3 +114,24 @@ def test_a_postgresql_read_sends_no_begin_and_sees_what_is_committed_as_it_runs(
         assert after == before  # the snapshot the read began with
     else:  # psycopg in autocommit: each statement its own, with no BEGIN sent before it
         assert (autocommit, after) == (True, before | {"late"})
+
+
+def test_a_one_statement_write_commits_as_it_runs_without_a_transaction(db: Database) -> None:
+    """write_one begins nothing: the statement is its own transaction, seen by the next read."""
+    with db.write_one() as conn:
+        driver = conn.connection.driver_connection
+        _put_prepared(conn, "one")
+        # SQLite: no BEGIN was sent, so the driver holds no transaction after the statement;
+        # psycopg: the connection is in autocommit, and so holds none either.
+        in_transaction = (
+            driver.in_transaction if db.is_sqlite else not getattr(driver, "autocommit", False)
+        )
+    assert (in_transaction, _keys(db)) == (False, {"one"})
+
+
+def test_a_refused_one_statement_write_leaves_nothing(db: Database) -> None:
+    with pytest.raises(Refused), db.write_one() as conn:
+        raise Refused
+    with db.write_one() as conn:  # the writer is free again
+        _put_prepared(conn, "after")
+    assert _keys(db) == {"after"}

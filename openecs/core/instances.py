@@ -347,10 +347,30 @@ def _tag_new(
 def get_instance(conn: Connection, scope: Scope, instance_id: str) -> Instance:
     row = scope.row_by_id(instances).first(conn, {"id": instance_id})
     if row is None:
-        raise NotFound(
-            "instance.not_found", f"The instance {instance_id} does not exist.", id=instance_id
-        )
+        raise _not_found(instance_id)
     return _instance(row)
+
+
+_OWNED = Prepared(
+    select(instances)
+    .where(instances.c.id == bindparam("b_id"))
+    .where(instances.c.cloud == bindparam("b_cloud"))
+    .where(instances.c.account_id == bindparam("b_account"))
+)
+
+
+def get_owned(conn: Connection, cloud: str, account_id: int, instance_id: str) -> Instance:
+    """One of the account's instances in whichever region: an id names one in all of them."""
+    row = _OWNED.first(conn, {"b_id": instance_id, "b_cloud": cloud, "b_account": account_id})
+    if row is None:
+        raise _not_found(instance_id)
+    return _instance(row)
+
+
+def _not_found(instance_id: str) -> NotFound:
+    return NotFound(
+        "instance.not_found", f"The instance {instance_id} does not exist.", id=instance_id
+    )
 
 
 def lock_instance(conn: Connection, scope: Scope, instance_id: str) -> Instance:
@@ -549,6 +569,38 @@ def update_instance(
     protected = shown.get("deletion_protection", instance.deletion_protection)
     shown["deletion_protection"] = bool(protected)
     return _with(instance, **shown)
+
+
+# The columns no state rule guards: they may change in any state but Deleting.
+PLAIN_COLUMNS = frozenset({"name", "description", "user_data"})
+
+_SET_PLAIN = Prepared(
+    update(instances)
+    .where(instances.c.id == bindparam("b_id"))
+    .where(instances.c.cloud == bindparam("b_cloud"))
+    .where(instances.c.account_id == bindparam("b_account"))
+    .where(instances.c.status != DELETING)
+    .values(version=instances.c.version + 1)
+)
+
+
+def set_plain(
+    conn: Connection, cloud: str, account_id: int, instance_id: str, values: dict[str, Any]
+) -> bool:
+    """Write :data:`PLAIN_COLUMNS` of one of the account's instances, in whichever region,
+    unless it is being deleted, in one statement without reading it first; False if no
+    row matched.
+
+    The commonest change (a rename) needs no read: the one rule these columns
+    have is in the statement, and the version still moves, so a writer that read
+    the instance before sees the change as a compare-and-swap conflict. An id
+    names one instance in every region, so none needs to be tried in turn. A
+    caller that needs to know why nothing matched (no such instance, or one
+    being deleted) reads the instance and answers that.
+    """
+    assert values and values.keys() <= PLAIN_COLUMNS, values
+    params = {**values, "b_id": instance_id, "b_cloud": cloud, "b_account": account_id}
+    return _SET_PLAIN.rowcount(conn, params) == 1
 
 
 def modify_extra(
