@@ -249,6 +249,21 @@ def test_the_legacy_sdk_modifies_an_instance(server, tenant, net):
     )
 
 
+@pytest.mark.parametrize(
+    ("setter", "value"), [("set_InstanceName", "found-anyway"), ("set_HostName", "found-anyway")]
+)
+def test_an_instance_is_modified_from_a_client_of_another_region(server, tenant, net, setter, value):
+    """The vendor finds the instance whichever RegionId the request carries (a rename takes the
+    one-statement path, a host name the full one: both)."""
+    iid = _running(server, net)
+    request = ModifyInstanceAttributeRequest()
+    request.set_InstanceId(iid)
+    getattr(request, setter)(value)
+    json.loads(clients.legacy(tenant, "cn-beijing").do_action_with_exception(request))
+    shown = _vm(net, iid)
+    assert value in (shown.instance_name, shown.host_name)
+
+
 # --------------------------------------------------------------------------- refusals
 
 BIG = base64.b64encode(b"x" * (32 * 1024 + 1)).decode()

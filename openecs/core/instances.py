@@ -351,17 +351,22 @@ def get_instance(conn: Connection, scope: Scope, instance_id: str) -> Instance:
     return _instance(row)
 
 
-_OWNED = Prepared(
+_OWNED = (
     select(instances)
     .where(instances.c.id == bindparam("b_id"))
     .where(instances.c.cloud == bindparam("b_cloud"))
     .where(instances.c.account_id == bindparam("b_account"))
 )
+_GET_OWNED = {False: Prepared(_OWNED), True: Prepared(_OWNED.with_for_update())}
 
 
-def get_owned(conn: Connection, cloud: str, account_id: int, instance_id: str) -> Instance:
-    """One of the account's instances in whichever region: an id names one in all of them."""
-    row = _OWNED.first(conn, {"b_id": instance_id, "b_cloud": cloud, "b_account": account_id})
+def get_owned(
+    conn: Connection, cloud: str, account_id: int, instance_id: str, *, for_update: bool = False
+) -> Instance:
+    """One of the account's instances in whichever region: an id names one in all of them.
+    ``for_update`` holds its row to the transaction's end, as :func:`lock_instance` does."""
+    params = {"b_id": instance_id, "b_cloud": cloud, "b_account": account_id}
+    row = _GET_OWNED[for_update].first(conn, params)
     if row is None:
         raise _not_found(instance_id)
     return _instance(row)

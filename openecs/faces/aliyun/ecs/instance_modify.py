@@ -28,7 +28,6 @@ from sqlalchemy import Connection
 
 from openecs.core import catalog, interfaces, lifetimes
 from openecs.core import instances as core
-from openecs.core.errors import NotFound
 from openecs.core.passwords import hash_password
 from openecs.faces.aliyun import common
 from openecs.faces.aliyun import errors as E
@@ -47,7 +46,7 @@ from openecs.faces.aliyun.ecs.instance_params import (
     _check_password,
     _check_user_data,
 )
-from openecs.faces.aliyun.ecs.instances_describe import INSTANCE_ID, STATUS, find_instance
+from openecs.faces.aliyun.ecs.instances_describe import INSTANCE_ID, STATUS
 from openecs.faces.aliyun.operations import operation
 from openecs.faces.aliyun.vpc.vpcs import scope
 from openecs.faces.call import Call
@@ -402,11 +401,6 @@ def modify_instance_attribute(call: Call, p: dict[str, Any]) -> dict[str, Any]:
 
 
 def _locked_instance(conn: Connection, call: Call, instance_id: str) -> core.Instance:
-    """The instance, its row held to the transaction's end; the request's region is tried first."""
-    if call.region_id:
-        try:
-            return core.lock_instance(conn, scope(call, call.region_id), instance_id)
-        except NotFound:
-            pass  # the vendor finds an instance of another region too
-    found = find_instance(conn, call, instance_id)
-    return core.lock_instance(conn, scope(call, found.region), found.id)
+    """The instance, its row held to the transaction's end, in whichever region the request
+    names (the vendor finds an instance of another region too)."""
+    return core.get_owned(conn, "aliyun", call.account.id, instance_id, for_update=True)
