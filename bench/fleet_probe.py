@@ -412,8 +412,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--rounds",
         type=int,
-        default=5,
-        help="batches the modify calls and the hello-world's alternate in (default 5)",
+        default=30,
+        help="batches the modify calls and the hello-world's (and the describe calls and the "
+        "reference's) alternate in (default 30: the finer, the less the machine's drift between "
+        "two batches weighs)",
     )
     parser.add_argument(
         "--moto-budget",

@@ -311,6 +311,7 @@ class Checker:
         # part. A request's own parts pick the parameters to check (in declaration order, so
         # the first refusal is the same); absent ones only refuse if required, or give a default.
         heads = [p.name.split(".", 1)[0] for p in self.params]
+        self._heads = tuple(heads)
         self._by_head: dict[str, list[int]] = {}
         for i, head in enumerate(heads):
             self._by_head.setdefault(head, []).append(i)
@@ -327,14 +328,17 @@ class Checker:
     # -- entry points
     def check_flat(self, flat: Mapping[str, str]) -> dict[str, Any]:
         """Text mode: check flattened string parameters, return typed values by declared name."""
-        tree = flat_tree(flat)
+        if any("." in key for key in flat):
+            tree = flat_tree(flat)
+        else:  # most requests: every name a top-level leaf, no tree to walk
+            tree = {key: {_LEAF: value} for key, value in flat.items()}
         out: dict[str, Any] = {}
-        by_head = self._by_head
+        by_head, heads = self._by_head, self._heads
         chosen = {i for head in tree for i in by_head.get(head, ())}
         for i in sorted(chosen | self._required if self._required else chosen):
             p = self.params[i]
-            node = _lookup(tree, p.name)
-            if node is None and p.name.split(".", 1)[0] not in tree:  # absent altogether
+            node = tree.get(p.name) if heads[i] == p.name else _lookup(tree, p.name)
+            if node is None and heads[i] not in tree:  # absent altogether
                 (p.missing or self.defaults.missing).raise_(p.name)  # (a required one)
             value = self._from_node(p, node, p.name)
             if value is not None:

@@ -94,13 +94,15 @@ class AliyunFace:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The face as a bare ASGI app for ``/``: no framework between the server and the wire."""
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         body = b""
-        more = True
+        # A request without a body (most: the SDKs send parameters in the query) has nothing
+        # to receive; asking the server for it would only cost a round of its bookkeeping.
+        more = headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
         while more:
             message = await receive()
             body += message.get("body", b"")
             more = message.get("more_body", False)
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         query = parse_query(scope["query_string"].decode("latin-1"))
         form: list[tuple[str, str]] = []
         if body and headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
