@@ -536,14 +536,21 @@ def test_a_deleted_instance_is_not_found(server, net):
 
 @contextmanager
 def _writes(server) -> Iterator[list[tuple[str, bool]]]:  # noqa: ANN001
-    """What the store's writer runs meanwhile: each statement's first word, and whether it ran
-    outside any transaction the client began (SQLite traces BEGIN and COMMIT as statements)."""
+    """What the store's writer runs meanwhile for requests: each statement's first word, and
+    whether it ran outside any transaction the client began (SQLite traces BEGIN and COMMIT as
+    statements). The engine thread's own passes, which run when they fall due, are left out."""
     db = server.runtime.db
     seen: list[tuple[str, bool]] = []
+
+    def for_a_request() -> bool:
+        return threading.current_thread().name != "openecs-engine"
+
     if db.is_sqlite:
         with db._write_lock:
             driver = db._held_writer().connection.driver_connection
-        driver.set_trace_callback(lambda sql: seen.append((sql.split()[0], True)))
+        driver.set_trace_callback(
+            lambda sql: seen.append((sql.split()[0], True)) if for_a_request() else None
+        )
         try:
             yield seen
         finally:
@@ -551,7 +558,8 @@ def _writes(server) -> Iterator[list[tuple[str, bool]]]:  # noqa: ANN001
         return
 
     def record(conn, cursor, statement, *_) -> None:  # noqa: ANN001
-        seen.append((statement.split()[0], conn.connection.driver_connection.autocommit))
+        if for_a_request():
+            seen.append((statement.split()[0], conn.connection.driver_connection.autocommit))
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:
