@@ -351,12 +351,13 @@ def get_instance(conn: Connection, scope: Scope, instance_id: str) -> Instance:
     return _instance(row)
 
 
-_OWNED = (
-    select(instances)
-    .where(instances.c.id == bindparam("b_id"))
-    .where(instances.c.cloud == bindparam("b_cloud"))
-    .where(instances.c.account_id == bindparam("b_account"))
+# One of an account's instances, in whichever region: an id names one in all of them.
+_OWNED_BY = (
+    instances.c.id == bindparam("b_id"),
+    instances.c.cloud == bindparam("b_cloud"),
+    instances.c.account_id == bindparam("b_account"),
 )
+_OWNED = select(instances).where(*_OWNED_BY)
 _GET_OWNED = {False: Prepared(_OWNED), True: Prepared(_OWNED.with_for_update())}
 
 
@@ -581,9 +582,7 @@ PLAIN_COLUMNS = frozenset({"name", "description", "user_data"})
 
 _SET_PLAIN = Prepared(
     update(instances)
-    .where(instances.c.id == bindparam("b_id"))
-    .where(instances.c.cloud == bindparam("b_cloud"))
-    .where(instances.c.account_id == bindparam("b_account"))
+    .where(*_OWNED_BY)
     .where(instances.c.status != DELETING)
     .values(version=instances.c.version + 1)
 )

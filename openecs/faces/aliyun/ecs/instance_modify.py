@@ -24,8 +24,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Connection
-
 from openecs.core import catalog, interfaces, lifetimes
 from openecs.core import instances as core
 from openecs.core.passwords import hash_password
@@ -46,7 +44,7 @@ from openecs.faces.aliyun.ecs.instance_params import (
     _check_password,
     _check_user_data,
 )
-from openecs.faces.aliyun.ecs.instances_describe import INSTANCE_ID, STATUS
+from openecs.faces.aliyun.ecs.instances_describe import INSTANCE_ID, STATUS, find_instance
 from openecs.faces.aliyun.operations import operation
 from openecs.faces.aliyun.vpc.vpcs import scope
 from openecs.faces.call import Call
@@ -339,7 +337,7 @@ def modify_instance_attribute(call: Call, p: dict[str, Any]) -> dict[str, Any]:
             if core.set_plain(conn, "aliyun", call.account.id, p["InstanceId"], plain):
                 return {}
     with call.db.write() as conn:
-        vm = _locked_instance(conn, call, p["InstanceId"])
+        vm = find_instance(conn, call, p["InstanceId"], for_update=True)
         where = scope(call, vm.region)
         if not asked:
             return {}
@@ -399,8 +397,3 @@ def modify_instance_attribute(call: Call, p: dict[str, Any]) -> dict[str, Any]:
             core.update_instance(conn, where, vm.id, current=vm, **changes, extra=extra)
     return {}
 
-
-def _locked_instance(conn: Connection, call: Call, instance_id: str) -> core.Instance:
-    """The instance, its row held to the transaction's end, in whichever region the request
-    names (the vendor finds an instance of another region too)."""
-    return core.get_owned(conn, "aliyun", call.account.id, instance_id, for_update=True)

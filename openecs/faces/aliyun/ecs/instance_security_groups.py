@@ -141,9 +141,8 @@ def _target(conn: Connection, call: Call, p: dict[str, Any]) -> interfaces.Inter
     if "InstanceId" in p and "NetworkInterfaceId" in p:
         raise E.vendor(BOTH_GIVEN)
     if "InstanceId" in p:
-        found = find_instance(conn, call, p["InstanceId"])
-        where = scope(call, found.region)
-        vm = core.lock_instance(conn, where, found.id)
+        vm = find_instance(conn, call, p["InstanceId"], for_update=True)
+        where = scope(call, vm.region)
         if vm.status == core.PENDING:
             raise E.vendor(BEING_CREATED)
         if vm.status not in SETTLED:

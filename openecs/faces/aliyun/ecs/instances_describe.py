@@ -405,10 +405,13 @@ def describe_instance_status(call: Call, p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def find_instance(conn: Connection, call: Call, instance_id: str) -> core.Instance:
+def find_instance(
+    conn: Connection, call: Call, instance_id: str, *, for_update: bool = False
+) -> core.Instance:
     """An instance by id in any region (operations whose request carries no RegionId, or
-    names another region: the vendor finds the instance all the same)."""
-    return core.get_owned(conn, "aliyun", call.account.id, instance_id)
+    names another region: the vendor finds the instance all the same); ``for_update``
+    holds its row to the transaction's end."""
+    return core.get_owned(conn, "aliyun", call.account.id, instance_id, for_update=for_update)
 
 
 @operation(
