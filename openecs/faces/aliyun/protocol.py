@@ -11,7 +11,6 @@ vendor envelope ``{RequestId, HostId, Code, Message, Recommend}``.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import logging
 import re
 import time
@@ -28,6 +27,7 @@ from openecs.faces.aliyun import errors as E
 from openecs.faces.aliyun import signing
 from openecs.faces.aliyun.operations import VERSIONS, AliyunOperation, load_all
 from openecs.faces.call import Call
+from openecs.faces.digests import sha256_hex
 from openecs.faces.encoding import parse_query, to_json
 from openecs.faces.errors import VendorError
 from openecs.faces.params import plausible_access_key
@@ -227,8 +227,8 @@ class AliyunFace:
         """Claim the nonce for this access key; its digest is stored, so any length and byte fit."""
         if not nonce:
             raise E.vendor(E.MISSING_AUTH, name="SignatureNonce")
-        key = hashlib.sha256(f"{account.access_key_id}\n{nonce}".encode("utf-8", "replace"))
-        if not self.runtime.claim_nonce(key.hexdigest()[:32]):  # 128 bits identify it
+        key = sha256_hex(f"{account.access_key_id}\n{nonce}".encode("utf-8", "replace"))
+        if not self.runtime.claim_nonce(key[:32]):  # 128 bits identify it
             raise E.vendor(E.NONCE_USED)
 
     def _verify_acs3(self, wire: WireRequest, header: str) -> Account:
@@ -236,7 +236,7 @@ class AliyunFace:
         if parts is None:
             raise E.vendor(E.INCOMPLETE_SIGNATURE, value="The Authorization header is malformed.")
         account = self._account(parts["Credential"])
-        payload_hash = hashlib.sha256(wire.body).hexdigest() if wire.body else signing.EMPTY_SHA256
+        payload_hash = sha256_hex(wire.body) if wire.body else signing.EMPTY_SHA256
         if wire.headers.get("x-acs-content-sha256", payload_hash) != payload_hash:
             raise E.vendor(E.CONTENT_SHA_MISMATCH)
         signed = parts["SignedHeaders"]

@@ -14,7 +14,9 @@ import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote
 
-EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+from openecs.faces.digests import hmac_sha256_hex, sha256_hex
+
+EMPTY_SHA256 = sha256_hex(b"")
 
 
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
@@ -61,11 +63,11 @@ def acs3_string_to_sign(
     canonical_request = "\n".join(
         [method, path, canonical_query, canonical_headers, signed_headers, payload_hash]
     )
-    return "ACS3-HMAC-SHA256\n" + hashlib.sha256(canonical_request.encode()).hexdigest()
+    return "ACS3-HMAC-SHA256\n" + sha256_hex(canonical_request.encode())
 
 
 def acs3_signature(secret: str, string_to_sign: str) -> str:
-    return hmac.new(secret.encode(), string_to_sign.encode(), hashlib.sha256).hexdigest()
+    return hmac_sha256_hex(secret.encode(), string_to_sign.encode())
 
 
 def rpc_string_to_sign(method: str, params: Iterable[tuple[str, str]]) -> str:

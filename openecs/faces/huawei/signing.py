@@ -7,10 +7,10 @@ the X-Sdk-Date window bounds a replay.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote, unquote
+
+from openecs.faces.digests import hmac_sha256_hex, sha256_hex
 
 ALGORITHM = "SDK-HMAC-SHA256"
 
@@ -56,13 +56,13 @@ def string_to_sign(
     canonical_request = "\n".join(
         [method, canonical_uri(raw_path), canonical_query, canonical_headers, signed_headers, payload_hash]
     )
-    digest = hashlib.sha256(canonical_request.encode()).hexdigest()
+    digest = sha256_hex(canonical_request.encode())
     return f"{ALGORITHM}\n{sdk_date}\n{digest}"
 
 
 def signature(secret: str, to_sign: str) -> str:
-    return hmac.new(secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
+    return hmac_sha256_hex(secret.encode(), to_sign.encode())
 
 
 def payload_hash(body: bytes, headers: Mapping[str, str]) -> str:
-    return headers.get("x-sdk-content-sha256") or hashlib.sha256(body).hexdigest()
+    return headers.get("x-sdk-content-sha256") or sha256_hex(body)
