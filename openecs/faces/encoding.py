@@ -38,8 +38,9 @@ def parse_query(text: str) -> list[tuple[str, str]]:
         if not item:
             continue
         name, _, value = item.partition("=")
-        if "%" in item or "+" in item:
-            name = unquote(name.replace("+", " "))
+        if "%" in item or "+" in item:  # (names seldom hold either: decoded only if they do)
+            if "%" in name or "+" in name:
+                name = unquote(name.replace("+", " "))
             value = unquote(value.replace("+", " "))
         pairs.append((name, value))
     return pairs

@@ -316,6 +316,7 @@ class Checker:
         for i, head in enumerate(heads):
             self._by_head.setdefault(head, []).append(i)
         self._required = frozenset(i for i, p in enumerate(self.params) if p.required)
+        self._strings = tuple(p.type == STRING for p in self.params)  # text that is the value
         self._defaults = tuple(
             (p.name, p.default, heads[i])
             for i, p in enumerate(self.params)
@@ -333,14 +334,18 @@ class Checker:
         else:  # most requests: every name a top-level leaf, no tree to walk
             tree = {key: {_LEAF: value} for key, value in flat.items()}
         out: dict[str, Any] = {}
-        by_head, heads = self._by_head, self._heads
+        by_head, heads, strings = self._by_head, self._heads, self._strings
         chosen = {i for head in tree for i in by_head.get(head, ())}
         for i in sorted(chosen | self._required if self._required else chosen):
             p = self.params[i]
             node = tree.get(p.name) if heads[i] == p.name else _lookup(tree, p.name)
             if node is None and heads[i] not in tree:  # absent altogether
                 (p.missing or self.defaults.missing).raise_(p.name)  # (a required one)
-            value = self._from_node(p, node, p.name)
+            raw = node.get(_LEAF) if strings[i] and node is not None else None
+            if raw is not None:  # a string given as text: what _from_node does, without it
+                value = self._finish(p, raw, p.name)
+            else:
+                value = self._from_node(p, node, p.name)
             if value is not None:
                 out[p.name] = value
         for name, default, head in self._defaults:

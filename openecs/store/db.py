@@ -80,7 +80,7 @@ class Database:
 
             @event.listens_for(engine, "begin")
             def _sqlite_begin(conn: Connection) -> None:
-                driver = conn.connection.driver_connection
+                driver = conn.connection.dbapi_connection
                 if driver.in_transaction:
                     return  # begun on the driver already (_DriverTransaction)
                 # On the driver's connection: SQLAlchemy's statement machinery costs
@@ -258,7 +258,7 @@ class _DriverTransaction:
         try:
             conn = self.conn = self.conn or self.db._held_writer()
             try:
-                self.driver = conn.connection.driver_connection
+                self.driver = conn.connection.dbapi_connection
                 if self.begin is not None:
                     self.driver.execute(self.begin)
             except BaseException:
@@ -291,4 +291,4 @@ class _DriverTransaction:
 
 def _driver_in_transaction(conn: Connection) -> bool:
     """Whether SQLite itself is inside a transaction on ``conn`` (whoever began it)."""
-    return bool(conn.connection.driver_connection.in_transaction)
+    return bool(conn.connection.dbapi_connection.in_transaction)

@@ -143,7 +143,7 @@ class Prepared:
             args: list[Any] = [{**plan.fixed, **r} for r in rows]
         else:
             args = [[v[k] for k in plan.order] for v in ({**plan.fixed, **r} for r in rows)]
-        conn.connection.driver_connection.executemany(plan.sql, args)
+        conn.connection.dbapi_connection.executemany(plan.sql, args)
 
     @staticmethod
     def _run(conn: Connection, plan: _Plan, params: Mapping[str, Any]) -> Any:  # noqa: ANN401
@@ -157,7 +157,9 @@ class Prepared:
                     args.append(values[k])
         else:
             args = [values[k] for k in plan.order] if plan.order is not None else values
-        return conn.connection.driver_connection.execute(plan.sql, args)  # a cursor
+        # pysqlite's own connection: SQLAlchemy's driver_connection is the same object,
+        # reached through three properties and a dialect call.
+        return conn.connection.dbapi_connection.execute(plan.sql, args)  # a cursor
 
     def _plan(self, conn: Connection, params: Mapping[str, Any]) -> _Plan | None:
         key: tuple[Any, ...] = (conn.dialect.name, frozenset(params))

@@ -130,11 +130,8 @@ class AliyunFace:
         request_id = aliyun_request_id()
         product = "Ecs"
         try:
-            params: dict[str, str] = {}
-            for key, value in wire.query:
-                params[key] = value
-            for key, value in wire.form:
-                params[key] = value
+            params = dict(wire.query)  # a name sent twice: the last one counts, as in the form
+            params.update(wire.form)
             version = wire.headers.get("x-acs-version") or params.get("Version")
             action = wire.headers.get("x-acs-action") or params.get("Action")
             if not version:

@@ -56,8 +56,10 @@ def acs3_string_to_sign(
     pairs = sorted(query)
     if _UNRESERVED.fullmatch("".join([k + v for k, v in pairs])):  # most queries: none to encode
         canonical_query = "&".join([f"{k}={v}" for k, v in pairs])
-    else:
-        canonical_query = "&".join([f"{pct(k)}={pct(v)}" for k, v in pairs])
+    else:  # the pairs that need it (a description with a space, say) are encoded
+        canonical_query = "&".join(
+            [f"{k}={v}" if _UNRESERVED.fullmatch(k + v) else f"{pct(k)}={pct(v)}" for k, v in pairs]
+        )
     names = signed_headers.split(";")
     canonical_headers = "".join([f"{n}:{headers.get(n, '').strip()}\n" for n in names])
     canonical_request = "\n".join(
