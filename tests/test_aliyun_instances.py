@@ -337,6 +337,32 @@ def test_describe_instance_status_lists_each_status(net):
     ]
 
 
+def _statuses(net, **kw) -> tuple[list[str], int]:  # noqa: ANN001
+    request = m.DescribeInstanceStatusRequest(region_id=REGION, **kw)
+    body = net["ecs"].describe_instance_status(request).body
+    return [s.instance_id for s in body.instance_statuses.instance_status], body.total_count
+
+
+def test_describe_instance_status_pages_in_the_listing_s_order(net):
+    _run(net, amount=3)
+    ids = [i.instance_id for i in _instances(net)]
+    assert _statuses(net, page_size=2) == (ids[:2], 3)
+    assert _statuses(net, page_size=2, page_number=2) == (ids[2:], 3)
+
+
+def test_describe_instance_status_filters_by_zone(net):
+    _run(net, amount=2)
+    ids = [i.instance_id for i in _instances(net)]
+    assert _statuses(net, zone_id=ZONE) == (ids, 2)
+    assert _statuses(net, zone_id="cn-hangzhou-i") == ([], 0)
+
+
+def test_describe_instance_status_by_ids_leaves_out_unknown_ones(net):
+    _run(net, amount=3)
+    ids = [i.instance_id for i in _instances(net)]
+    assert _statuses(net, instance_id=[ids[2], "i-unknown", ids[0]]) == ([ids[0], ids[2]], 2)
+
+
 def test_describe_instance_attribute_finds_the_instance(net):
     (iid,) = _run(net, description="the web server").instance_id_sets.instance_id_set
     body = (

@@ -369,3 +369,35 @@ def test_an_unfiltered_page_holds_only_the_scope_s_instances(runtime, fleet):
                                             newest_first=newest_first) == []
         page = query.find_instances(conn, scope, every, offset=0, limit=100)
         assert {vm.id for vm in page} == {vm.id for vm in vms.values()}
+
+
+def test_statuses_are_the_ids_and_statuses_of_the_found_instances(runtime, fleet):
+    scope, vms, names = fleet
+    with runtime.db.read() as conn:
+        for f in _filters(vms, names):
+            found = query.find_instances(conn, scope, f)
+            assert query.find_statuses(conn, scope, f) == [(vm.id, vm.status) for vm in found], f
+
+
+def test_statuses_page_as_the_instances_do(runtime, fleet):
+    scope, vms, names = fleet
+    F = query.InstanceFilter
+    with runtime.db.read() as conn:
+        for f in (F(), F(zone_id=ZONE), F(zone_id="cn-hangzhou-none"), F(subnet_id=names["two"])):
+            for offset in range(4):
+                for limit in (1, 2, 50):
+                    page = query.find_instances(conn, scope, f, offset=offset, limit=limit)
+                    statuses = query.find_statuses(conn, scope, f, offset=offset, limit=limit)
+                    assert statuses == [(vm.id, vm.status) for vm in page], (f, offset, limit)
+
+
+def test_statuses_and_zone_counts_of_another_scope_are_empty(runtime, fleet):
+    scope, vms, _ = fleet
+    F = query.InstanceFilter
+    with runtime.db.read() as conn:
+        for other in (scope._replace(account_id=scope.account_id + 1000),
+                      scope._replace(region="cn-beijing"), scope._replace(cloud="huawei")):
+            for f in (F(), F(zone_id=ZONE), F(ids=[vm.id for vm in vms.values()])):
+                assert query.find_statuses(conn, other, f, offset=0, limit=10) == [], (other, f)
+                assert query.find_statuses(conn, other, f) == [], (other, f)
+            assert query.count_instances(conn, other, F(zone_id=ZONE)) == 0

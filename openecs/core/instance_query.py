@@ -200,7 +200,15 @@ def count_instances(conn: Connection, scope: Scope, f: InstanceFilter) -> int:
             conn, {"account_id": scope.account_id, "cloud": scope.cloud, "region": scope.region}
         )
         return 0 if row is None else row.instances
+    if f.zone_id is not None and f == InstanceFilter(zone_id=f.zone_id):  # a zone's, polled
+        params = {**network.scope_values(scope), "zone_id": f.zone_id}
+        return _ZONE_COUNT.tuples(conn, params)[0][0]
     return conn.execute(_matching(conn, scope, f, func.count())).scalar_one()
+
+
+_ZONE_COUNT = Prepared(
+    network.in_any_scope(instances, func.count()).where(instances.c.zone_id == bindparam("zone_id"))
+)
 
 
 _SCOPE_COUNT = Prepared(
@@ -323,3 +331,45 @@ def _keys(
     if since is not None:
         query = query.where(instances.c.created_at >= since)
     return [(t, iid) for t, iid in conn.execute(_ordered(query).limit(limit))]
+
+
+# Each instance's id and status, what a client polling for a state reads: the rows' other
+# columns (and their decoding into instances) cost more than the read itself. Prepared for
+# the filters polls use (none, a zone, ids), where other filters build their statement.
+_STATUS_COLUMNS = (instances.c.id, instances.c.status)
+_STATUS_PAGE = {
+    zoned: Prepared(
+        _ordered(
+            network.in_any_scope(instances, *_STATUS_COLUMNS).where(
+                *([instances.c.zone_id == bindparam("zone_id")] if zoned else [])
+            )
+        )
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    for zoned in (False, True)
+}
+_STATUS_BY_IDS = Prepared(
+    _ordered(
+        select(*_STATUS_COLUMNS, instances.c.cloud, instances.c.account_id, instances.c.region)
+        .where(instances.c.id.in_(bindparam("ids", expanding=True)))
+    )
+)
+
+
+def find_statuses(
+    conn: Connection, scope: Scope, f: InstanceFilter, *, offset: int = 0, limit: int | None = None
+) -> list[tuple[str, str]]:
+    """``(id, status)`` of the instances :func:`find_instances` would answer, in its order."""
+    if f.ids is not None and _only_ids(f):
+        mine = (scope.cloud, scope.account_id, scope.region)
+        rows = _STATUS_BY_IDS.tuples(conn, {"ids": list(f.ids)}) if f.ids else []
+        found = [(iid, status) for iid, status, *where in rows if tuple(where) == mine]
+        return found[offset:] if limit is None else found[offset : offset + limit]
+    if limit is not None and f == InstanceFilter(zone_id=f.zone_id):  # none, or a zone
+        params = {**network.scope_values(scope), "limit": limit, "offset": offset}
+        if f.zone_id is not None:
+            params["zone_id"] = f.zone_id
+        return _STATUS_PAGE[f.zone_id is not None].tuples(conn, params)
+    query = _ordered(_matching(conn, scope, f, *_STATUS_COLUMNS)).offset(offset or None)
+    return [(iid, status) for iid, status in conn.execute(query.limit(limit))]

@@ -389,16 +389,16 @@ def describe_instance_status(call: Call, p: dict[str, Any]) -> dict[str, Any]:
     size = p["PageSize"]
     with call.db.read() as conn:
         if wanted.ids is not None:  # at most 100: paged here
-            page = by_page_number(query.find_instances(conn, where, wanted), p["PageNumber"], size)
+            page = by_page_number(query.find_statuses(conn, where, wanted), p["PageNumber"], size)
         else:
             offset = (p["PageNumber"] - 1) * size
-            shown = query.find_instances(conn, where, wanted, offset=offset, limit=size)
+            shown = query.find_statuses(conn, where, wanted, offset=offset, limit=size)
             total = query.count_instances(conn, where, wanted)
             page = Page(shown, total, p["PageNumber"], size)
     return {
         "InstanceStatuses": {
             "InstanceStatus": [
-                {"InstanceId": vm.id, "Status": STATUS[vm.status]} for vm in page.items
+                {"InstanceId": iid, "Status": STATUS[status]} for iid, status in page.items
             ]
         },
         **page.fields(),
