@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -95,6 +96,11 @@ def serve(
         warm_up=warm_up,
     )
     app = build_app(settings)
+    # What start-up built (the catalog, the schema, compiled statements: about 90 000
+    # objects) lives as long as the server: left out of the collector's passes, a full
+    # collection takes microseconds instead of 55-100 ms stopping every request meanwhile.
+    gc.collect()
+    gc.freeze()
     click.echo(f"OpenECS on http://{host}:{port} (store: {app.state.runtime.db.dialect})", err=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
 
