@@ -130,7 +130,7 @@ class AliyunFace:
         request_id = aliyun_request_id()
         product = "Ecs"
         try:
-            params = dict(wire.query)  # a name sent twice: the last one counts, as in the form
+            params = dict(wire.query)  # a name sent twice: the last counts, the form over the query
             params.update(wire.form)
             version = wire.headers.get("x-acs-version") or params.get("Version")
             action = wire.headers.get("x-acs-action") or params.get("Action")
