@@ -186,9 +186,14 @@ def _only_ids(f: InstanceFilter) -> bool:
     return not f.tags and f == InstanceFilter(ids=f.ids, tags=f.tags)
 
 
+def _scope_key(scope: Scope) -> tuple[str, int, str]:
+    """What a row read by id alone must carry to be the scope's: cloud, account, region."""
+    return (scope.cloud, scope.account_id, scope.region)
+
+
 def _by_ids(conn: Connection, scope: Scope, ids: Sequence[str]) -> list[core.Instance]:
     """The scope's instances among ``ids``, by the statement built once."""
-    mine = (scope.cloud, scope.account_id, scope.region)
+    mine = _scope_key(scope)
     rows = _BY_IDS.all(conn, {"ids": list(ids)})
     return [core._instance(r) for r in rows if (r.cloud, r.account_id, r.region) == mine]
 
@@ -200,15 +205,19 @@ def count_instances(conn: Connection, scope: Scope, f: InstanceFilter) -> int:
             conn, {"account_id": scope.account_id, "cloud": scope.cloud, "region": scope.region}
         )
         return 0 if row is None else row.instances
-    if f.zone_id is not None and f == InstanceFilter(zone_id=f.zone_id):  # a zone's, polled
+    if f.zone_id is not None and _at_most_a_zone(f):  # a zone's, polled
         params = {**network.scope_values(scope), "zone_id": f.zone_id}
         return _ZONE_COUNT.tuples(conn, params)[0][0]
     return conn.execute(_matching(conn, scope, f, func.count())).scalar_one()
 
 
-_ZONE_COUNT = Prepared(
-    network.in_any_scope(instances, func.count()).where(instances.c.zone_id == bindparam("zone_id"))
-)
+_IN_ZONE = instances.c.zone_id == bindparam("zone_id")
+_ZONE_COUNT = Prepared(network.in_any_scope(instances, func.count()).where(_IN_ZONE))
+
+
+def _at_most_a_zone(f: InstanceFilter) -> bool:
+    """Whether the filter is on the zone alone, or on nothing: the prepared polls' filters."""
+    return f == InstanceFilter(zone_id=f.zone_id)
 
 
 _SCOPE_COUNT = Prepared(
@@ -341,7 +350,7 @@ _STATUS_PAGE = {
     zoned: Prepared(
         _ordered(
             network.in_any_scope(instances, *_STATUS_COLUMNS).where(
-                *([instances.c.zone_id == bindparam("zone_id")] if zoned else [])
+                *([_IN_ZONE] if zoned else [])
             )
         )
         .limit(bindparam("limit"))
@@ -362,11 +371,11 @@ def find_statuses(
 ) -> list[tuple[str, str]]:
     """``(id, status)`` of the instances :func:`find_instances` would answer, in its order."""
     if f.ids is not None and _only_ids(f):
-        mine = (scope.cloud, scope.account_id, scope.region)
+        mine = _scope_key(scope)
         rows = _STATUS_BY_IDS.tuples(conn, {"ids": list(f.ids)}) if f.ids else []
         found = [(iid, status) for iid, status, *where in rows if tuple(where) == mine]
         return found[offset:] if limit is None else found[offset : offset + limit]
-    if limit is not None and f == InstanceFilter(zone_id=f.zone_id):  # none, or a zone
+    if limit is not None and _at_most_a_zone(f):
         params = {**network.scope_values(scope), "limit": limit, "offset": offset}
         if f.zone_id is not None:
             params["zone_id"] = f.zone_id
